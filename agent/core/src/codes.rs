@@ -1,0 +1,165 @@
+//! The one registry of stable error codes (`DK-E…`). Every user-facing failure names one; `docket
+//! explain CODE` prints its help page from here. Codes are never renumbered or reused: add new ones
+//! at the end of their block.
+
+use serde::Serialize;
+
+/// How a failure should be handled by the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Class {
+    /// Bad input: quarantine the item, go on with the rest; exit code 2 when it is all there was.
+    Reject,
+    /// An outside system failed: retry later; exit code 3.
+    Retry,
+    /// The job ran but a person must look (failed checks, low confidence); exit code 1.
+    Review,
+    /// Misconfiguration or a broken installation: stop; exit code 2.
+    Fatal,
+}
+
+impl Class {
+    /// The process exit code documented in DESIGN.md for this class.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Class::Review => 1,
+            Class::Reject | Class::Fatal => 2,
+            Class::Retry => 3,
+        }
+    }
+}
+
+macro_rules! codes {
+    ($( $variant:ident = $code:literal, $class:ident, $title:literal, $help:literal; )*) => {
+        /// A stable error code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorCode {
+            $(
+                #[doc = $title]
+                $variant,
+            )*
+        }
+
+        impl ErrorCode {
+            /// Every code, in order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
+
+            /// The code as printed, e.g. `DK-E0101`.
+            pub fn code(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $code),* }
+            }
+
+            /// One-line title.
+            pub fn title(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $title),* }
+            }
+
+            /// The help page: what it means and what to do.
+            pub fn help(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $help),* }
+            }
+
+            /// How callers handle it.
+            pub fn class(self) -> Class {
+                match self { $(ErrorCode::$variant => Class::$class),* }
+            }
+        }
+    };
+}
+
+codes! {
+    // 01xx: input files
+    UnsupportedFile = "DK-E0101", Reject, "file type not supported or not what its name says",
+        "The file's bytes do not match any format Docket reads (PDF, PNG, JPEG, TIFF, XLSX, XLS, XLSB, ODS, CSV, TSV), or they do not match its extension (for example a text file named .pdf). Export the document again in one of those formats, or rename it to its real type. The file was moved to quarantine/ with a reason file; the rest of the batch went on.";
+    EmptyFile = "DK-E0102", Reject, "file is empty",
+        "The file has zero bytes, usually an interrupted download or copy. Fetch the document again. The file was quarantined; nothing was written for it.";
+    CorruptPdf = "DK-E0103", Reject, "PDF is damaged and cannot be read",
+        "The PDF's structure (header, cross-reference table or objects) is broken. Open it in a PDF viewer: if it fails there too, ask the sender for a new copy; if it opens, print it to a new PDF and drop that in the inbox.";
+    Encrypted = "DK-E0104", Reject, "document is password-protected and no password was given",
+        "The PDF or workbook is encrypted. Store its password with `docket secret set NAME` and reference it from the workflow's ingest step (`password_secret: NAME`), or set DOCKET_DOCUMENT_PASSWORD for a one-off `docket extract`. Docket never guesses passwords.";
+    WrongPassword = "DK-E0105", Reject, "the password for this document is wrong",
+        "A password was supplied but does not open the document. Check the secret named in the workflow's ingest step.";
+    NoPages = "DK-E0106", Reject, "PDF has no pages",
+        "The PDF parses but its page tree is empty. Ask the sender for a complete copy.";
+    CorruptWorkbook = "DK-E0107", Reject, "spreadsheet is damaged or truncated",
+        "The workbook could not be opened (truncated download, broken zip, or not really a spreadsheet). Open and re-save it in a spreadsheet program, or export it again from the bank's portal.";
+    ArchiveBomb = "DK-E0108", Reject, "file expands to an unsafe size (possible zip bomb)",
+        "The workbook's zip container declares far more uncompressed data than any statement needs (or an extreme compression ratio). It was not opened. If the file is genuine, split it; otherwise report it to security.";
+    BadEncoding = "DK-E0109", Reject, "text file is in an encoding Docket cannot decode",
+        "The CSV/TSV is not valid UTF-8, UTF-16 (with BOM) or GB18030/GBK. Re-export it as UTF-8.";
+    FileTooLarge = "DK-E0110", Reject, "file exceeds the size limit",
+        "The file is larger than the configured limit (`max_file_mb`, default 200 MB). Raise the limit in the ingest step if the file is genuine.";
+    NoStatementFound = "DK-E0111", Reject, "no transaction table found in the document",
+        "Docket found no header row with a date and an amount column (English or Chinese vocabulary). If this is not a bank statement, use another schema; if it is, its layout is new: run with an LLM endpoint configured, or report the layout so the reader can learn it.";
+    OcrUnavailable = "DK-E0112", Fatal, "OCR engine or language data is missing",
+        "Tesseract or one of its language packs could not be loaded. On Debian: `apt-get install libtesseract5 tesseract-ocr-eng tesseract-ocr-chi-sim`. `docket doctor` shows what is missing.";
+    ImageUnreadable = "DK-E0113", Reject, "image cannot be decoded",
+        "The image (or an image inside a scanned PDF) is damaged or uses an encoding Docket cannot decode (for example JBIG2). Scan it again as PNG, JPEG or TIFF.";
+    // 02xx: workflows, schemas, configuration
+    WorkflowInvalid = "DK-E0201", Fatal, "workflow file is invalid",
+        "The workflow YAML has problems; each is listed with its line and column. Fix them and run `docket run --check FLOW.yaml` to validate without executing. The JSON Schema for editors is printed by `docket schema workflow`.";
+    UnknownSchema = "DK-E0202", Fatal, "unknown extraction schema",
+        "The schema is neither a built-in name (bank_statement) nor a readable JSON Schema file. `docket schema list` shows the built-in schemas.";
+    NoReaderForSchema = "DK-E0203", Review, "no extractor is available for this schema",
+        "Custom JSON Schemas are filled by the LLM extraction step. Configure an endpoint ([llm] in the config, or DOCKET_LLM_URL) or use a built-in schema with a deterministic reader.";
+    BadUsage = "DK-E0204", Fatal, "bad command-line usage",
+        "An argument is missing or invalid. `docket help COMMAND` shows the usage with examples.";
+    // 03xx: outside systems
+    SinkUnavailable = "DK-E0301", Retry, "back-office target is unreachable",
+        "The database or service the flow writes to did not answer. Nothing was lost: pending records stay in the run's outbox and are written when the run is resumed (`docket run FLOW.yaml` again). Check the connection string and that the service is up.";
+    SinkRejected = "DK-E0302", Reject, "back-office target rejected a record",
+        "The target refused the record (constraint, type or permission error). The record and the target's message are in the run store; fix the table mapping or the target and resume.";
+    StoreUnavailable = "DK-E0303", Fatal, "run store cannot be opened",
+        "Docket could not open or migrate its run store (SQLite file under the data dir, or the --store URL). Check permissions of the data dir (`--data-dir`) and free disk space.";
+    // 04xx: audit
+    LedgerTampered = "DK-E0401", Review, "run ledger does not verify",
+        "An entry of the run ledger was edited, removed or reordered after it was written: its hash does not match, or the chain skips. The output names the first entry that fails. Treat the runs after it as unproven and investigate who had write access to the data dir.";
+    // 05xx: results that need a person
+    ChecksFailed = "DK-E0501", Review, "extracted data failed its checks",
+        "An arithmetic or consistency check failed (opening + sum of amounts ≠ closing, a running balance that does not follow, a totals row that disagrees). The document was marked for review and its records were not written. Compare the document with the extraction output (`docket extract FILE`).";
+    // 06xx: environment
+    DisplayUnavailable = "DK-E0601", Fatal, "no X display available",
+        "UI steps need an X display. Set DISPLAY, or install Xvfb (`apt-get install xvfb`) so Docket can start a headless display.";
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl std::str::FromStr for ErrorCode {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let wanted = s.trim().to_ascii_uppercase();
+        let wanted = if wanted.starts_with("DK-") {
+            wanted
+        } else {
+            format!("DK-{wanted}")
+        };
+        ErrorCode::ALL
+            .iter()
+            .copied()
+            .find(|c| c.code() == wanted)
+            .ok_or(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_are_unique_and_parse_back() {
+        let mut seen = HashSet::new();
+        for c in ErrorCode::ALL {
+            assert!(seen.insert(c.code()), "duplicate {}", c.code());
+            assert_eq!(c.code().parse::<ErrorCode>(), Ok(*c));
+            assert!(c.help().len() > 40, "{} needs a real help page", c.code());
+        }
+        assert_eq!("e0102".parse::<ErrorCode>(), Ok(ErrorCode::EmptyFile));
+        assert_eq!(ErrorCode::SinkUnavailable.class().exit_code(), 3);
+    }
+}

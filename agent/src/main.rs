@@ -1,0 +1,2 @@
+//! `docket`: thin entry point.
+fn main() {}

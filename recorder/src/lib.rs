@@ -1,0 +1,1 @@
+//! Records UI workflows from global input capture (planned; see issue 7).

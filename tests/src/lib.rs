@@ -1,0 +1,1 @@
+//! Docket end-to-end scenarios and the generator of the project's own sample statements.
