@@ -1,0 +1,411 @@
+//! Parsing of the printed values a statement is made of: amounts, dates, times and currency names.
+//! Everything here is text in, typed value out; it never guesses a value that the text does not
+//! state unambiguously (an amount like `1,234` with a comma that could be a decimal comma is read
+//! only when its grouping proves it) and it never touches floating point.
+
+use chrono::{NaiveDate, NaiveTime};
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+/// A sign marker printed next to an amount (`1234.56 CR`, `DR`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marker {
+    /// `CR`: money in.
+    Credit,
+    /// `DR`: money out.
+    Debit,
+}
+
+/// Cell texts that mean "no value" in real exports.
+pub fn is_placeholder(s: &str) -> bool {
+    let t = s.trim();
+    t.is_empty()
+        || t.chars()
+            .all(|c| matches!(c, '-' | '/' | '—' | '_' | '*' | ' ' | '\t'))
+}
+
+/// Parses a printed amount. Returns the value with its printed sign (parentheses and a leading or
+/// trailing minus make it negative) and a `CR`/`DR` marker when one is printed.
+pub fn parse_amount(raw: &str) -> Option<(Decimal, Option<Marker>)> {
+    let mut s: String = raw.trim().to_string();
+    if is_placeholder(&s) {
+        return None;
+    }
+    let mut marker = None;
+    let upper = s.to_ascii_uppercase();
+    for (suffix, m) in [("CR", Marker::Credit), ("DR", Marker::Debit)] {
+        if upper.ends_with(suffix) && upper.len() > 2 {
+            marker = Some(m);
+            s.truncate(s.len() - 2);
+            break;
+        }
+    }
+    let mut negative = false;
+    let mut t = s.trim().to_string();
+    if t.starts_with('(') && t.ends_with(')') {
+        negative = true;
+        t = t[1..t.len() - 1].to_string();
+    }
+    // Currency symbols and units that banks print around amounts.
+    for sym in ["¥", "￥", "$", "€", "£", "元", "RMB", "CNY", "HKD", "USD"] {
+        t = t.replace(sym, "");
+    }
+    let mut t = t.trim().to_string();
+    if let Some(rest) = t.strip_prefix('+') {
+        t = rest.trim().to_string();
+    } else if let Some(rest) = t.strip_prefix('-') {
+        negative = !negative;
+        t = rest.trim().to_string();
+    } else if let Some(rest) = t.strip_suffix('-') {
+        negative = !negative;
+        t = rest.trim().to_string();
+    }
+    let digits = normalise_number(&t)?;
+    let mut value = Decimal::from_str(&digits).ok()?;
+    if negative {
+        value = -value;
+    }
+    Some((value, marker))
+}
+
+/// Turns `1,234.56`, `1 234.56`, `1.234,56`, `1 234,56` into `1234.56`; refuses text whose
+/// separators do not follow a thousands grouping.
+fn normalise_number(t: &str) -> Option<String> {
+    if t.is_empty() || !t.chars().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    if !t
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ',' | '.' | ' ' | '\u{a0}' | '\''))
+    {
+        return None;
+    }
+    let last_dot = t.rfind('.');
+    let last_comma = t.rfind(',');
+    let (int_part, frac_part) = match (last_dot, last_comma) {
+        (Some(d), Some(c)) if d > c => (&t[..d], Some(&t[d + 1..])),
+        (Some(d), Some(c)) if c > d => (&t[..c], Some(&t[c + 1..])),
+        (Some(d), None) => {
+            // Several dots: they are thousands separators (1.234.567).
+            if t.matches('.').count() > 1 {
+                (t, None)
+            } else {
+                (&t[..d], Some(&t[d + 1..]))
+            }
+        }
+        (None, Some(c)) => {
+            // A single comma followed by exactly 2 digits is a decimal comma (1 234,56); followed by
+            // 3 digits it is a thousands separator (1,234).
+            let frac = &t[c + 1..];
+            if t.matches(',').count() == 1 && frac.len() == 2 && !t[..c].contains(',') {
+                (&t[..c], Some(frac))
+            } else {
+                (t, None)
+            }
+        }
+        _ => (t, None),
+    };
+    let groups: Vec<&str> = int_part
+        .split([',', '.', ' ', '\u{a0}', '\''])
+        .filter(|g| !g.is_empty())
+        .collect();
+    if groups.is_empty() {
+        return None;
+    }
+    let separated = groups.len() > 1;
+    if separated && (groups[0].len() > 3 || groups[1..].iter().any(|g| g.len() != 3)) {
+        return None;
+    }
+    let int_digits: String = groups.concat();
+    if !int_digits.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    match frac_part {
+        Some(f) if !f.is_empty() && f.chars().all(|c| c.is_ascii_digit()) => {
+            Some(format!("{int_digits}.{f}"))
+        }
+        Some(_) => None,
+        None => Some(int_digits),
+    }
+}
+
+/// Day-first (`05/01/2026` is 5 January) or month-first (US) reading of all-numeric dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateOrder {
+    /// `DD/MM/YYYY`.
+    DayFirst,
+    /// `MM/DD/YYYY`.
+    MonthFirst,
+}
+
+/// Decides the order of ambiguous all-numeric dates from the dates of one document: a first
+/// number above 12 proves day-first, a second above 12 proves month-first; with no proof,
+/// `default` (day-first unless the statement is in US dollars).
+pub fn detect_order<'a>(texts: impl Iterator<Item = &'a str>, default: DateOrder) -> DateOrder {
+    let (mut day_first, mut month_first) = (0, 0);
+    for t in texts {
+        if let Some(tokens) = date_tokens(t)
+            && tokens.len() == 3
+            && tokens.iter().all(|x| x.chars().all(|c| c.is_ascii_digit()))
+            && tokens[2].len() != 1
+            && tokens[0].len() <= 2
+        {
+            let a: u32 = tokens[0].parse().unwrap_or(0);
+            let b: u32 = tokens[1].parse().unwrap_or(0);
+            if a > 12 && b <= 12 {
+                day_first += 1;
+            } else if b > 12 && a <= 12 {
+                month_first += 1;
+            }
+        }
+    }
+    if day_first > month_first {
+        DateOrder::DayFirst
+    } else if month_first > day_first {
+        DateOrder::MonthFirst
+    } else {
+        default
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+
+fn month_name(t: &str) -> Option<u32> {
+    let l = t.to_ascii_lowercase();
+    if l.len() < 3 {
+        return None;
+    }
+    MONTHS
+        .iter()
+        .position(|m| l.starts_with(m))
+        .map(|i| i as u32 + 1)
+}
+
+/// Splits a date text into its parts, or `None` when it holds anything a date does not.
+fn date_tokens(s: &str) -> Option<Vec<String>> {
+    let t = s
+        .trim()
+        .trim_matches(|c| matches!(c, '[' | ']' | '\t' | ' '));
+    if t.is_empty() {
+        return None;
+    }
+    let mut tokens = Vec::new();
+    let mut cur = String::new();
+    for c in t.chars() {
+        if c.is_ascii_alphanumeric() {
+            cur.push(c);
+        } else if matches!(c, '-' | '/' | '.' | ' ' | ',' | '年' | '月' | '日') {
+            if !cur.is_empty() {
+                tokens.push(std::mem::take(&mut cur));
+            }
+        } else {
+            return None;
+        }
+    }
+    if !cur.is_empty() {
+        tokens.push(cur);
+    }
+    let ok = tokens
+        .iter()
+        .all(|x| x.chars().all(|c| c.is_ascii_digit()) || month_name(x).is_some());
+    ok.then_some(tokens)
+}
+
+fn year(t: &str) -> Option<i32> {
+    let y: i32 = t.parse().ok()?;
+    match t.len() {
+        4 => Some(y),
+        2 => Some(2000 + y),
+        _ => None,
+    }
+}
+
+/// Parses a date without a time; `order` settles `05/01/2026`.
+pub fn parse_date(s: &str, order: DateOrder) -> Option<NaiveDate> {
+    let tokens = date_tokens(s)?;
+    let num = |x: &String| x.parse::<u32>().ok();
+    match tokens.len() {
+        1 => {
+            let t = &tokens[0];
+            if t.len() == 8 && t.chars().all(|c| c.is_ascii_digit()) {
+                let y = t[..4].parse().ok()?;
+                let m = t[4..6].parse().ok()?;
+                let d = t[6..].parse().ok()?;
+                NaiveDate::from_ymd_opt(y, m, d)
+            } else {
+                None
+            }
+        }
+        3 => {
+            let (a, b, c) = (&tokens[0], &tokens[1], &tokens[2]);
+            if a.len() == 4 {
+                let m = month_name(b).or_else(|| num(b))?;
+                return NaiveDate::from_ymd_opt(year(a)?, m, num(c)?);
+            }
+            let y = year(c)?;
+            if let Some(m) = month_name(b) {
+                return NaiveDate::from_ymd_opt(y, m, num(a)?);
+            }
+            if let Some(m) = month_name(a) {
+                return NaiveDate::from_ymd_opt(y, m, num(b)?);
+            }
+            let (x, z) = (num(a)?, num(b)?);
+            match order {
+                DateOrder::DayFirst => NaiveDate::from_ymd_opt(y, z, x),
+                DateOrder::MonthFirst => NaiveDate::from_ymd_opt(y, x, z),
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Parses `HH:MM` or `HH:MM:SS`.
+pub fn parse_time(s: &str) -> Option<NaiveTime> {
+    let t = s.trim().trim_matches(|c| matches!(c, '[' | ']'));
+    NaiveTime::parse_from_str(t, "%H:%M:%S")
+        .or_else(|_| NaiveTime::parse_from_str(t, "%H:%M"))
+        .ok()
+}
+
+/// Parses a date optionally followed by a time (`2026-01-05 14:32:10`, `2026-01-05T14:32`).
+pub fn parse_datetime(s: &str, order: DateOrder) -> Option<(NaiveDate, Option<NaiveTime>)> {
+    let t = s
+        .trim()
+        .trim_matches(|c| matches!(c, '[' | ']' | '\t' | ' '));
+    if let Some(d) = parse_date(t, order) {
+        return Some((d, None));
+    }
+    let (date_part, time_part) = t.rsplit_once([' ', 'T'])?;
+    let time = parse_time(time_part)?;
+    Some((parse_date(date_part, order)?, Some(time)))
+}
+
+/// True when the text is a date (or date-time) under either reading of numeric dates.
+pub fn is_date(s: &str) -> bool {
+    parse_datetime(s, DateOrder::DayFirst).is_some()
+        || parse_datetime(s, DateOrder::MonthFirst).is_some()
+}
+
+/// Maps a printed currency (`人民币`, `RMB`, `港币`, `usd`) to its ISO 4217 code.
+pub fn currency_code(s: &str) -> Option<String> {
+    let t = s.trim();
+    let names = [
+        ("人民币", "CNY"),
+        ("RMB", "CNY"),
+        ("CNY", "CNY"),
+        ("¥", "CNY"),
+        ("美元", "USD"),
+        ("港币", "HKD"),
+        ("港元", "HKD"),
+        ("欧元", "EUR"),
+        ("英镑", "GBP"),
+        ("日元", "JPY"),
+        ("澳元", "AUD"),
+        ("加元", "CAD"),
+        ("新加坡元", "SGD"),
+    ];
+    for (name, code) in names {
+        if t.eq_ignore_ascii_case(name) || t.starts_with(name) {
+            return Some(code.into());
+        }
+    }
+    if t.len() == 3 && t.chars().all(|c| c.is_ascii_alphabetic()) {
+        return Some(t.to_ascii_uppercase());
+    }
+    None
+}
+
+/// Finds the two dates of a period (`2026-01-01 to 2026-01-31`, `2026年1月1日至2026年1月31日`).
+pub fn parse_period(s: &str, order: DateOrder) -> Option<(NaiveDate, NaiveDate)> {
+    for sep in ["至", " to ", " TO ", "~", "～", " - ", "—", "–", " ― "] {
+        if let Some((a, b)) = s.split_once(sep)
+            && let (Some((da, _)), Some((db, _))) =
+                (parse_datetime(a, order), parse_datetime(b, order))
+        {
+            return Some((da, db));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn amt(s: &str) -> Option<String> {
+        parse_amount(s).map(|(d, _)| d.to_string())
+    }
+
+    #[test]
+    fn amounts_in_every_printed_form() {
+        assert_eq!(amt("1,234.56").as_deref(), Some("1234.56"));
+        assert_eq!(amt("-1,234.56").as_deref(), Some("-1234.56"));
+        assert_eq!(amt("(1,234.56)").as_deref(), Some("-1234.56"));
+        assert_eq!(amt("¥1,234.56").as_deref(), Some("1234.56"));
+        assert_eq!(amt("1 234,56").as_deref(), Some("1234.56"));
+        assert_eq!(amt("+12.00").as_deref(), Some("12.00"));
+        assert_eq!(amt("12.00元").as_deref(), Some("12.00"));
+        assert_eq!(amt("0.01                \t").as_deref(), Some("0.01"));
+        assert_eq!(
+            parse_amount("1234.56 CR"),
+            Some((Decimal::new(123456, 2), Some(Marker::Credit)))
+        );
+        assert_eq!(
+            parse_amount("1234.56DR").map(|x| x.1),
+            Some(Some(Marker::Debit))
+        );
+        assert_eq!(amt("--"), None);
+        assert_eq!(amt("12,34.5"), None);
+        assert_eq!(amt("2026-01-05"), None);
+        assert_eq!(amt("Page 2"), None);
+    }
+
+    #[test]
+    fn dates_in_every_printed_form() {
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd);
+        let df = DateOrder::DayFirst;
+        assert_eq!(parse_date("2026-01-05", df), d(2026, 1, 5));
+        assert_eq!(parse_date("2026/01/05", df), d(2026, 1, 5));
+        assert_eq!(parse_date("2026.01.05", df), d(2026, 1, 5));
+        assert_eq!(parse_date("20260105", df), d(2026, 1, 5));
+        assert_eq!(parse_date("05/01/2026", df), d(2026, 1, 5));
+        assert_eq!(
+            parse_date("01/05/2026", DateOrder::MonthFirst),
+            d(2026, 1, 5)
+        );
+        assert_eq!(parse_date("05 Jan 2026", df), d(2026, 1, 5));
+        assert_eq!(parse_date("5-Jan-26", df), d(2026, 1, 5));
+        assert_eq!(parse_date("Jan 5, 2026", df), d(2026, 1, 5));
+        assert_eq!(parse_date("2026年1月5日", df), d(2026, 1, 5));
+        assert_eq!(parse_date("Page 2 of 3", df), None);
+        assert_eq!(
+            parse_datetime("2026-01-05 14:32:10", df),
+            Some((
+                NaiveDate::from_ymd_opt(2026, 1, 5).unwrap_or_default(),
+                NaiveTime::from_hms_opt(14, 32, 10)
+            ))
+        );
+        assert_eq!(
+            detect_order(["01/05/2026", "01/13/2026"].into_iter(), df),
+            DateOrder::MonthFirst
+        );
+        assert_eq!(
+            parse_period("2026年1月1日至2026年1月31日", df),
+            Some((
+                NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default(),
+                NaiveDate::from_ymd_opt(2026, 1, 31).unwrap_or_default()
+            ))
+        );
+        assert!(parse_period("2026-01-01 to 2026-01-31", df).is_some());
+    }
+
+    #[test]
+    fn currencies() {
+        assert_eq!(currency_code("人民币").as_deref(), Some("CNY"));
+        assert_eq!(currency_code("港币").as_deref(), Some("HKD"));
+        assert_eq!(currency_code("usd").as_deref(), Some("USD"));
+        assert_eq!(currency_code("Total"), None);
+    }
+}

@@ -1,0 +1,397 @@
+//! The transaction-table reader shared by page layouts and spreadsheets: once a header has given
+//! every column a [`Role`], rows of cells become transactions with provenance, totals rows and
+//! brought-forward rows are told apart, and wrapped text is joined. It must never decide where
+//! columns are (the layout and sheet readers do) and never compute with anything but decimals.
+
+use crate::parse::{self, DateOrder, Marker};
+use crate::vocab::{self, Role};
+use docket_core::{BBox, Provenance, Transaction};
+use rust_decimal::Decimal;
+
+/// One source token: a word on a page or a spreadsheet cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Piece {
+    /// The text.
+    pub text: String,
+    /// 1-based page or sheet index.
+    pub page: u32,
+    /// Box in points, or `[col,row,col,row]` for cells.
+    pub bbox: BBox,
+    /// 0..=1.
+    pub confidence: f32,
+}
+
+/// Joins texts with a space, except between two CJK characters (OCR and PDF producers split CJK
+/// runs where no space was printed).
+pub fn join_texts<'a>(parts: impl Iterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    for p in parts {
+        let p = p.trim();
+        if p.is_empty() {
+            continue;
+        }
+        let cjk = |c: Option<char>| c.is_some_and(|c| c as u32 >= 0x2E80);
+        if !out.is_empty() && !(cjk(out.chars().last()) && cjk(p.chars().next())) {
+            out.push(' ');
+        }
+        out.push_str(p);
+    }
+    out
+}
+
+/// The text of a cell made of pieces.
+pub fn cell_text(pieces: &[Piece]) -> String {
+    join_texts(pieces.iter().map(|p| p.text.as_str()))
+}
+
+/// Provenance of a value read from `pieces`.
+pub fn provenance(pieces: &[Piece], extractor: &str) -> Option<Provenance> {
+    let first = pieces.first()?;
+    Some(Provenance {
+        page: first.page,
+        bbox: pieces
+            .iter()
+            .skip(1)
+            .fold(first.bbox, |acc, p| acc.union(&p.bbox)),
+        text: cell_text(pieces),
+        extractor: extractor.to_string(),
+        confidence: pieces.iter().map(|p| p.confidence).fold(1.0_f32, f32::min),
+    })
+}
+
+/// A row of the table area: pieces per column.
+#[derive(Debug, Clone, Default)]
+pub struct RowIn {
+    /// Pieces of each column (same length as the roles).
+    pub cells: Vec<Vec<Piece>>,
+    /// Whether this row may continue the previous one (a wrapped line right under it).
+    pub continuation_ok: bool,
+}
+
+/// Settles header roles: the first column of each role wins (ICBC prints the amount twice, in
+/// transaction and in booking currency); several description columns are all kept;
+/// `交易时间` becomes the date when there is no date column.
+pub fn resolve_roles(raw: &[Option<Role>]) -> Vec<Role> {
+    let has_date = raw.contains(&Some(Role::Date));
+    let mut seen: Vec<Role> = Vec::new();
+    raw.iter()
+        .map(|r| {
+            let r = match r {
+                Some(Role::DateOrTime) if has_date => Role::Time,
+                Some(Role::DateOrTime) => Role::Date,
+                Some(r) => *r,
+                None => Role::Other,
+            };
+            if r == Role::Description || r == Role::Other {
+                return r;
+            }
+            if seen.contains(&r) {
+                Role::Other
+            } else {
+                seen.push(r);
+                r
+            }
+        })
+        .collect()
+}
+
+/// A header is a transaction table's when it has a date and a money column.
+pub fn is_table_header(roles: &[Role]) -> bool {
+    roles.contains(&Role::Date) && roles.iter().any(|r| r.is_money())
+}
+
+/// A transaction with where each of its values came from.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// The transaction.
+    pub tx: Transaction,
+    /// `(field, provenance)` pairs, field names as in the JSON record.
+    pub prov: Vec<(&'static str, Provenance)>,
+    /// The direction column said neither in nor out (`不计收支`, `/`): the sign is a guess.
+    pub direction_unknown: bool,
+}
+
+/// A printed totals row.
+#[derive(Debug, Clone)]
+pub struct Totals {
+    /// Printed total of the debit column.
+    pub debit: Option<Decimal>,
+    /// Printed total of the credit column.
+    pub credit: Option<Decimal>,
+    /// Printed total of a signed amount column.
+    pub amount: Option<Decimal>,
+    /// Records (over the whole document) that precede this row.
+    pub records_before: usize,
+    /// Where it was printed.
+    pub prov: Option<Provenance>,
+}
+
+/// What one table area yielded.
+#[derive(Debug, Default)]
+pub struct Built {
+    /// Transactions in printed order.
+    pub records: Vec<Record>,
+    /// Totals rows.
+    pub totals: Vec<Totals>,
+    /// Balance of a "brought forward" row.
+    pub opening: Option<(Decimal, Provenance)>,
+    /// Per input row: whether it was read as part of the table.
+    pub consumed: Vec<bool>,
+}
+
+/// Reading context shared by all tables of a document.
+pub struct Context<'a> {
+    /// Settles `05/01/2026`.
+    pub order: DateOrder,
+    /// Currency of rows without a currency column.
+    pub currency: Option<String>,
+    /// `layout` or `sheet`.
+    pub extractor: &'a str,
+    /// Records already read from earlier tables (for totals bookkeeping).
+    pub records_before: usize,
+}
+
+fn col(roles: &[Role], role: Role) -> Option<usize> {
+    roles.iter().position(|r| *r == role)
+}
+
+fn money(cells: &[Vec<Piece>], i: Option<usize>) -> Option<(Decimal, Option<Marker>, usize)> {
+    let i = i?;
+    parse::parse_amount(&cell_text(&cells[i])).map(|(d, m)| (d, m, i))
+}
+
+/// Reads the rows below one header.
+pub fn build(roles: &[Role], rows: &[RowIn], ctx: &Context<'_>) -> Built {
+    let mut out = Built {
+        consumed: vec![false; rows.len()],
+        ..Built::default()
+    };
+    let date_c = col(roles, Role::Date);
+    let balance_c = col(roles, Role::Balance);
+    for (ri, row) in rows.iter().enumerate() {
+        let texts: Vec<String> = row.cells.iter().map(|c| cell_text(c)).collect();
+        if texts.iter().all(|t| t.is_empty()) {
+            continue;
+        }
+        let line = join_texts(texts.iter().map(String::as_str));
+        if vocab::is_page_furniture(&line) {
+            out.consumed[ri] = true;
+            continue;
+        }
+        let first_text = texts
+            .iter()
+            .find(|t| !t.is_empty())
+            .cloned()
+            .unwrap_or_default();
+        if vocab::is_totals_label(&first_text) {
+            let pick = |role| money(&row.cells, col(roles, role)).map(|x| x.0);
+            let all: Vec<Piece> = row.cells.iter().flatten().cloned().collect();
+            out.totals.push(Totals {
+                debit: pick(Role::Debit),
+                credit: pick(Role::Credit),
+                amount: pick(Role::Amount),
+                records_before: ctx.records_before + out.records.len(),
+                prov: provenance(&all, ctx.extractor),
+            });
+            out.consumed[ri] = true;
+            continue;
+        }
+        let date = date_c.and_then(|c| parse::parse_datetime(&texts[c], ctx.order));
+        let any_money = roles.iter().enumerate().any(|(i, r)| {
+            (r.is_money() || *r == Role::Balance) && parse::parse_amount(&texts[i]).is_some()
+        });
+        if texts
+            .iter()
+            .enumerate()
+            .any(|(i, t)| roles[i].is_text() && vocab::is_opening_row_label(t))
+            && let Some((bal, _, bc)) = money(&row.cells, balance_c)
+        {
+            if let Some(p) = provenance(&row.cells[bc], ctx.extractor) {
+                out.opening.get_or_insert((bal, p));
+            }
+            out.consumed[ri] = true;
+            continue;
+        }
+        if let Some((d, t)) = date {
+            if let Some(rec) = record(roles, &row.cells, &texts, d, t, ctx) {
+                out.records.push(rec);
+                out.consumed[ri] = true;
+            }
+            continue;
+        }
+        let only_text = texts
+            .iter()
+            .enumerate()
+            .all(|(i, t)| t.is_empty() || roles[i].is_text());
+        if row.continuation_ok && !any_money && only_text {
+            if let Some(prev) = out.records.last_mut() {
+                append(prev, roles, &row.cells, ctx.extractor);
+                out.consumed[ri] = true;
+            }
+        }
+    }
+    out
+}
+
+fn record(
+    roles: &[Role],
+    cells: &[Vec<Piece>],
+    texts: &[String],
+    date: chrono::NaiveDate,
+    time: Option<chrono::NaiveTime>,
+    ctx: &Context<'_>,
+) -> Option<Record> {
+    let ex = ctx.extractor;
+    let mut prov = Vec::new();
+    let date_c = col(roles, Role::Date)?;
+    if let Some(p) = provenance(&cells[date_c], ex) {
+        prov.push(("date", p.clone()));
+        if time.is_some() {
+            prov.push(("time", p));
+        }
+    }
+    let mut time = time;
+    if time.is_none()
+        && let Some(tc) = col(roles, Role::Time)
+        && let Some(t) = parse::parse_time(&texts[tc])
+    {
+        time = Some(t);
+        if let Some(p) = provenance(&cells[tc], ex) {
+            prov.push(("time", p));
+        }
+    }
+    let debit = money(cells, col(roles, Role::Debit)).filter(|x| !x.0.is_zero());
+    let credit = money(cells, col(roles, Role::Credit)).filter(|x| !x.0.is_zero());
+    let single = money(cells, col(roles, Role::Amount));
+    let mut direction_unknown = false;
+    let (amount, amount_col) = match (debit, credit, single) {
+        (Some(d), Some(c), _) => (c.0.abs() - d.0.abs(), c.2),
+        (Some(d), None, _) => (-d.0.abs(), d.2),
+        (None, Some(c), _) => (c.0.abs(), c.2),
+        (None, None, Some((v, marker, i))) => {
+            let dir = col(roles, Role::Direction).map(|c| vocab::normalise(&texts[c]));
+            let sign = match marker {
+                Some(Marker::Credit) => Some(true),
+                Some(Marker::Debit) => Some(false),
+                None => dir.as_deref().and_then(direction),
+            };
+            match sign {
+                Some(true) => (v.abs(), i),
+                Some(false) => (-v.abs(), i),
+                None => {
+                    direction_unknown = dir.is_some();
+                    (v, i)
+                }
+            }
+        }
+        (None, None, None) => {
+            // Both sides printed as zero is a real (if odd) zero transaction; no amount at all
+            // is not a transaction row.
+            let zero = money(cells, col(roles, Role::Debit))
+                .or_else(|| money(cells, col(roles, Role::Credit)))?;
+            (Decimal::ZERO, zero.2)
+        }
+    };
+    if let Some(p) = provenance(&cells[amount_col], ex) {
+        prov.push(("amount", p));
+    }
+    let balance = money(cells, col(roles, Role::Balance)).map(|(b, _, i)| {
+        if let Some(p) = provenance(&cells[i], ex) {
+            prov.push(("balance", p));
+        }
+        b
+    });
+    let text_of = |role: Role, name: &'static str, prov: &mut Vec<(&'static str, Provenance)>| {
+        let idx: Vec<usize> = roles
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| **r == role && !parse::is_placeholder(&texts[*i]))
+            .map(|(i, _)| i)
+            .collect();
+        let pieces: Vec<Piece> = idx.iter().flat_map(|i| cells[*i].clone()).collect();
+        if let Some(p) = provenance(&pieces, ex) {
+            prov.push((name, p));
+        }
+        let t = join_texts(idx.iter().map(|i| texts[*i].as_str()));
+        (!t.is_empty()).then_some(t)
+    };
+    let description = text_of(Role::Description, "description", &mut prov).unwrap_or_default();
+    let counterparty = text_of(Role::Counterparty, "counterparty", &mut prov);
+    let counterparty_account =
+        text_of(Role::CounterpartyAccount, "counterparty_account", &mut prov);
+    let currency = match col(roles, Role::Currency)
+        .and_then(|c| parse::currency_code(&texts[c]).map(|code| (code, c)))
+    {
+        Some((code, c)) => {
+            if let Some(p) = provenance(&cells[c], ex) {
+                prov.push(("currency", p));
+            }
+            Some(code)
+        }
+        None => ctx.currency.clone(),
+    };
+    Some(Record {
+        tx: Transaction {
+            date,
+            time,
+            description,
+            counterparty,
+            counterparty_account,
+            amount,
+            balance,
+            currency,
+        },
+        prov,
+        direction_unknown,
+    })
+}
+
+/// `Some(true)` for money in, `Some(false)` for money out, `None` for neutral or unknown.
+fn direction(n: &str) -> Option<bool> {
+    if n.is_empty() || n.contains("不计") || n.contains("中性") {
+        return None;
+    }
+    let credit = ["收入", "收", "贷", "cr", "credit", "c", "入", "存入"];
+    let debit = ["支出", "支", "借", "dr", "debit", "d", "出"];
+    if credit.contains(&n) || n.starts_with("收入") || n.starts_with("credit") {
+        Some(true)
+    } else if debit.contains(&n) || n.starts_with("支出") || n.starts_with("debit") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+fn append(prev: &mut Record, roles: &[Role], cells: &[Vec<Piece>], ex: &str) {
+    for (i, pieces) in cells.iter().enumerate() {
+        if pieces.is_empty() {
+            continue;
+        }
+        let add = cell_text(pieces);
+        let (slot, name): (Option<&mut String>, &'static str) = match roles[i] {
+            Role::Description => (Some(&mut prev.tx.description), "description"),
+            Role::Counterparty => (
+                prev.tx.counterparty.get_or_insert_default().into(),
+                "counterparty",
+            ),
+            Role::CounterpartyAccount => (
+                prev.tx.counterparty_account.get_or_insert_default().into(),
+                "counterparty_account",
+            ),
+            _ => (None, ""),
+        };
+        let Some(slot) = slot else { continue };
+        let joined = join_texts([slot.as_str(), add.as_str()].into_iter());
+        *slot = joined;
+        let new = provenance(pieces, ex);
+        match (prev.prov.iter_mut().find(|(n, _)| *n == name), new) {
+            (Some((_, p)), Some(n)) => {
+                p.bbox = p.bbox.union(&n.bbox);
+                p.text = join_texts([p.text.as_str(), n.text.as_str()].into_iter());
+                p.confidence = p.confidence.min(n.confidence);
+            }
+            (None, Some(n)) => prev.prov.push((name, n)),
+            _ => {}
+        }
+    }
+}

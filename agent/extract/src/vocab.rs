@@ -1,0 +1,362 @@
+//! The words banks print: column headers of transaction tables and the labels of header
+//! key/values, in English and Chinese. This is the one place to teach the reader a new layout's
+//! vocabulary; it must never hold layout-specific positions.
+
+/// What a table column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Booking or transaction date.
+    Date,
+    /// A column that holds a date-time (`交易时间`) or only a time, settled by whether the table
+    /// also has a date column.
+    DateOrTime,
+    /// Time of day.
+    Time,
+    /// Description text.
+    Description,
+    /// Counterparty name.
+    Counterparty,
+    /// Counterparty account.
+    CounterpartyAccount,
+    /// Money out.
+    Debit,
+    /// Money in.
+    Credit,
+    /// A signed amount, or an unsigned one whose sign a direction column gives.
+    Amount,
+    /// Credit/debit marker (`收/支`, `Dr/Cr`).
+    Direction,
+    /// Running balance.
+    Balance,
+    /// Currency of the row.
+    Currency,
+    /// A column the reader does not use (reference numbers, channels, status …).
+    Other,
+}
+
+impl Role {
+    /// Columns whose content is free text that may wrap onto continuation lines.
+    pub fn is_text(self) -> bool {
+        matches!(
+            self,
+            Role::Description | Role::Counterparty | Role::CounterpartyAccount | Role::Other
+        )
+    }
+
+    /// Columns holding money.
+    pub fn is_money(self) -> bool {
+        matches!(self, Role::Debit | Role::Credit | Role::Amount)
+    }
+}
+
+/// Lower-cases, drops spaces and unifies full-width punctuation so that `Paid  In`, `paid in` and
+/// `交易金额（收入）` compare equal to their vocabulary entries.
+pub fn normalise(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '（' => '(',
+            '）' => ')',
+            '：' => ':',
+            '／' => '/',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+const EXACT: &[(&str, Role)] = &[
+    ("date", Role::Date),
+    ("transactiondate", Role::Date),
+    ("postingdate", Role::Date),
+    ("postdate", Role::Date),
+    ("valuedate", Role::Date),
+    ("bookingdate", Role::Date),
+    ("txndate", Role::Date),
+    ("日期", Role::Date),
+    ("交易日期", Role::Date),
+    ("记账日期", Role::Date),
+    ("记账日", Role::Date),
+    ("交易日", Role::Date),
+    ("银行记账日", Role::Date),
+    ("入账日期", Role::Date),
+    ("交易时间", Role::DateOrTime),
+    ("time", Role::Time),
+    ("时间", Role::Time),
+    ("记账时间", Role::Time),
+    ("description", Role::Description),
+    ("details", Role::Description),
+    ("transactiondetails", Role::Description),
+    ("narrative", Role::Description),
+    ("particulars", Role::Description),
+    ("memo", Role::Description),
+    ("摘要", Role::Description),
+    ("交易摘要", Role::Description),
+    ("用途", Role::Description),
+    ("附言", Role::Description),
+    ("交易类型", Role::Description),
+    ("商品", Role::Description),
+    ("商品说明", Role::Description),
+    ("交易名称", Role::Description),
+    ("交易描述", Role::Description),
+    ("交易说明", Role::Description),
+    ("交易详情", Role::Description),
+    ("客户摘要", Role::Description),
+    ("counterparty", Role::Counterparty),
+    ("payee", Role::Counterparty),
+    ("payer", Role::Counterparty),
+    ("beneficiary", Role::Counterparty),
+    ("merchantname", Role::Counterparty),
+    ("对方户名", Role::Counterparty),
+    ("对方名称", Role::Counterparty),
+    ("交易对方", Role::Counterparty),
+    ("对方", Role::Counterparty),
+    ("对方账户名", Role::Counterparty),
+    ("对手信息", Role::Counterparty),
+    ("counterpartyaccount", Role::CounterpartyAccount),
+    ("对方账号", Role::CounterpartyAccount),
+    ("对方卡号", Role::CounterpartyAccount),
+    ("对方账户", Role::CounterpartyAccount),
+    ("对方卡号/账号", Role::CounterpartyAccount),
+    ("debit", Role::Debit),
+    ("debits", Role::Debit),
+    ("withdrawal", Role::Debit),
+    ("withdrawals", Role::Debit),
+    ("paidout", Role::Debit),
+    ("moneyout", Role::Debit),
+    ("支出", Role::Debit),
+    ("借方发生额", Role::Debit),
+    ("借方金额", Role::Debit),
+    ("转出", Role::Debit),
+    ("credit", Role::Credit),
+    ("credits", Role::Credit),
+    ("deposit", Role::Credit),
+    ("deposits", Role::Credit),
+    ("paidin", Role::Credit),
+    ("moneyin", Role::Credit),
+    ("收入", Role::Credit),
+    ("贷方发生额", Role::Credit),
+    ("贷方金额", Role::Credit),
+    ("转入", Role::Credit),
+    ("存入", Role::Credit),
+    ("amount", Role::Amount),
+    ("交易金额", Role::Amount),
+    ("金额", Role::Amount),
+    ("发生额", Role::Amount),
+    ("dr/cr", Role::Direction),
+    ("cr/dr", Role::Direction),
+    ("credit/debit", Role::Direction),
+    ("debit/credit", Role::Direction),
+    ("借贷标志", Role::Direction),
+    ("借贷", Role::Direction),
+    ("收/支", Role::Direction),
+    ("收支", Role::Direction),
+    ("balance", Role::Balance),
+    ("余额", Role::Balance),
+    ("账户余额", Role::Balance),
+    ("联机余额", Role::Balance),
+    ("currency", Role::Currency),
+    ("币种", Role::Currency),
+    ("币别", Role::Currency),
+    ("货币", Role::Currency),
+    ("balancecurrency", Role::Other),
+];
+
+/// The role a header text names exactly (no pattern rules).
+pub fn exact_role(text: &str) -> Option<Role> {
+    let n = normalise(text);
+    EXACT.iter().find(|(k, _)| *k == n).map(|(_, r)| *r)
+}
+
+/// The role a header text names, or `None` when it is not a known header. Exact vocabulary first,
+/// then patterns for the many variants (`Billing amount`, `交易金额(收入)`, `金额(元)`).
+pub fn header_role(text: &str) -> Option<Role> {
+    let n = normalise(text);
+    if n.is_empty() {
+        return None;
+    }
+    if let Some((_, r)) = EXACT.iter().find(|(k, _)| *k == n) {
+        return Some(*r);
+    }
+    // `交易金额(收入)`: the bracket says which side; `金额(元)`: the bracket is a unit.
+    if let (Some(open), true) = (n.find('('), n.ends_with(')')) {
+        let outer = &n[..open];
+        let inner = &n[open + 1..n.len() - 1];
+        let outer_role = header_role(outer);
+        if matches!(outer_role, Some(Role::Amount)) || outer.ends_with("金额") {
+            if inner.contains("收入") || inner.contains("存入") || inner.contains("贷") {
+                return Some(Role::Credit);
+            }
+            if inner.contains("支出") || inner.contains("借") {
+                return Some(Role::Debit);
+            }
+            return Some(Role::Amount);
+        }
+        if outer_role.is_some() {
+            return outer_role;
+        }
+    }
+    let has = |k: &str| n.contains(k);
+    if has("对方") || has("counterparty") {
+        return Some(if has("账号") || has("卡号") || has("account") {
+            Role::CounterpartyAccount
+        } else if has("开户行") || has("bank") {
+            Role::Other
+        } else {
+            Role::Counterparty
+        });
+    }
+    if has("currency") || n.ends_with("币种") {
+        return Some(Role::Currency);
+    }
+    if has("balance") || n.ends_with("余额") {
+        return Some(Role::Balance);
+    }
+    if n.ends_with("amount") || n.ends_with("金额") {
+        return Some(Role::Amount);
+    }
+    if n.ends_with("date") || n.ends_with("日期") {
+        return Some(Role::Date);
+    }
+    if n.ends_with("description") || n.ends_with("摘要") || n.ends_with("说明") {
+        return Some(Role::Description);
+    }
+    None
+}
+
+/// Labels that start a totals row.
+pub fn is_totals_label(text: &str) -> bool {
+    let n = normalise(text);
+    [
+        "total",
+        "合计",
+        "本页合计",
+        "总计",
+        "合计金额",
+        "小计",
+        "pagetotal",
+        "totals",
+    ]
+    .iter()
+    .any(|k| n == *k || (n.starts_with(k) && n.len() <= k.len() + 12))
+}
+
+/// Labels of rows that carry the balance brought forward instead of a transaction.
+pub fn is_opening_row_label(text: &str) -> bool {
+    let n = normalise(text);
+    [
+        "openingbalance",
+        "balancebroughtforward",
+        "broughtforward",
+        "balanceb/f",
+        "b/f",
+        "期初余额",
+        "上期余额",
+        "承前页",
+    ]
+    .iter()
+    .any(|k| n.starts_with(k))
+}
+
+/// Page footers and the like that are never part of a table.
+pub fn is_page_furniture(text: &str) -> bool {
+    let n = normalise(text);
+    let page_of =
+        n.starts_with("page") && n[4..].chars().any(|c| c.is_ascii_digit()) && n.len() < 16;
+    let cn_page =
+        (n.starts_with('第') && n.contains('页')) || (n.starts_with('共') && n.ends_with('页'));
+    page_of || cn_page || n.starts_with("continued") || n.starts_with("续")
+}
+
+/// A header field of the statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKey {
+    /// `account_holder`.
+    Holder,
+    /// `account_number`.
+    Number,
+    /// `currency`.
+    Currency,
+    /// `period_start` and `period_end` from one value.
+    Period,
+    /// `period_start` alone.
+    PeriodStart,
+    /// `period_end` alone.
+    PeriodEnd,
+    /// `opening_balance`.
+    Opening,
+    /// `closing_balance`.
+    Closing,
+}
+
+/// Labels of header fields, most specific first within each key so that the longest label wins.
+pub const FIELD_LABELS: &[(&str, FieldKey)] = &[
+    ("Account Holder", FieldKey::Holder),
+    ("Account Name", FieldKey::Holder),
+    ("Customer Name", FieldKey::Holder),
+    ("Name", FieldKey::Holder),
+    ("户名", FieldKey::Holder),
+    ("客户姓名", FieldKey::Holder),
+    ("客户名称", FieldKey::Holder),
+    ("账户名称", FieldKey::Holder),
+    ("姓名", FieldKey::Holder),
+    ("Account Number", FieldKey::Number),
+    ("Account No.", FieldKey::Number),
+    ("Account No", FieldKey::Number),
+    ("A/C No", FieldKey::Number),
+    ("Card Number", FieldKey::Number),
+    ("账号", FieldKey::Number),
+    ("卡号", FieldKey::Number),
+    ("银行账号", FieldKey::Number),
+    ("支付宝账户", FieldKey::Number),
+    ("Currency", FieldKey::Currency),
+    ("币种", FieldKey::Currency),
+    ("币别", FieldKey::Currency),
+    ("Statement Period", FieldKey::Period),
+    ("Period", FieldKey::Period),
+    ("起止日期", FieldKey::Period),
+    ("查询期间", FieldKey::Period),
+    ("交易期间", FieldKey::Period),
+    ("账单周期", FieldKey::Period),
+    ("起始时间", FieldKey::PeriodStart),
+    ("起始日期", FieldKey::PeriodStart),
+    ("开始日期", FieldKey::PeriodStart),
+    ("终止时间", FieldKey::PeriodEnd),
+    ("截止日期", FieldKey::PeriodEnd),
+    ("结束日期", FieldKey::PeriodEnd),
+    ("Opening Balance", FieldKey::Opening),
+    ("Balance Brought Forward", FieldKey::Opening),
+    ("Previous Balance", FieldKey::Opening),
+    ("期初余额", FieldKey::Opening),
+    ("上期余额", FieldKey::Opening),
+    ("Closing Balance", FieldKey::Closing),
+    ("Ending Balance", FieldKey::Closing),
+    ("New Balance", FieldKey::Closing),
+    ("期末余额", FieldKey::Closing),
+    ("本期余额", FieldKey::Closing),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_vocabulary() {
+        assert_eq!(header_role("Transaction Date"), Some(Role::Date));
+        assert_eq!(header_role("Paid In"), Some(Role::Credit));
+        assert_eq!(header_role("交易金额(收入)"), Some(Role::Credit));
+        assert_eq!(header_role("交易金额（支出）"), Some(Role::Debit));
+        assert_eq!(header_role("金额(元)"), Some(Role::Amount));
+        assert_eq!(header_role("Billing amount"), Some(Role::Amount));
+        assert_eq!(header_role("Credit / Debit"), Some(Role::Direction));
+        assert_eq!(
+            header_role("对方卡号/账号"),
+            Some(Role::CounterpartyAccount)
+        );
+        assert_eq!(header_role("对方开户行"), Some(Role::Other));
+        assert_eq!(header_role("Balance currency"), Some(Role::Other));
+        assert_eq!(header_role("交易场所"), None);
+        assert!(is_totals_label("本页合计"));
+        assert!(is_page_furniture("Page 2 of 3"));
+        assert!(is_page_furniture("第 2 页 共 3 页"));
+    }
+}
