@@ -1,1 +1,3 @@
 //! Docket end-to-end scenarios and the generator of the project's own sample statements.
+
+pub mod samples;
