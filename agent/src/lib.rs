@@ -1,2 +1,17 @@
 //! The Docket agent: the one place that wires documents, extraction, workflows and connectors
-//! together behind the `docket` command line.
+//! together behind the `docket` command line. `main.rs` only parses and maps exit codes; every
+//! command lives in [`commands`]; durable state lives in [`store`] and [`ledger`]; flows execute
+//! in [`runner`].
+
+pub mod cli;
+pub mod commands;
+pub mod failure;
+pub mod flow;
+pub mod ledger;
+pub mod logging;
+pub mod pipeline;
+pub mod process;
+pub mod progress;
+pub mod report;
+pub mod runner;
+pub mod store;

@@ -1,2 +1,15 @@
-//! `docket`: thin entry point.
-fn main() {}
+//! `docket`: parses the command line, runs one command, and turns the outcome into the documented
+//! exit code (0 ok, 1 problems found, 2 bad usage or input, 3 an outside system failed).
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    docket::process::ensure_single_threaded_openmp();
+    let cli = docket::cli::Cli::parse();
+    let code = match docket::cli::run(cli) {
+        Ok(code) => code,
+        Err(err) => docket::failure::report(&err),
+    };
+    ExitCode::from(u8::try_from(code).unwrap_or(2))
+}

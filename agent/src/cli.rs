@@ -1,0 +1,112 @@
+//! The command line: one clap definition for every command and global option, and the dispatch
+//! from a parsed command to the function that implements it. Help texts carry examples.
+
+use crate::commands;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Docket: a desktop agent for bank back offices.
+#[derive(Debug, Parser)]
+#[command(
+    name = "docket",
+    version,
+    about = "Reads bank statements (PDF, scans, spreadsheets), checks them and writes them into back-office systems exactly once.",
+    after_help = "Examples:\n  docket extract statement.pdf --json\n  docket run installer/demo/flow.yaml\n  docket audit verify\n  docket doctor\n  docket explain DK-E0104"
+)]
+pub struct Cli {
+    /// Global options.
+    #[command(flatten)]
+    pub global: Global,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Clone, Args)]
+pub struct Global {
+    /// Where Docket keeps its run store, ledger and evidence (default: the platform data dir,
+    /// e.g. ~/.local/share/docket).
+    #[arg(long, global = true, env = "DOCKET_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Machine-readable JSON on stdout instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// More log output (-v info, -vv debug, -vvv trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+impl Global {
+    /// The data dir, defaulting to the platform's.
+    pub fn data_dir(&self) -> PathBuf {
+        if let Some(d) = &self.data_dir {
+            return d.clone();
+        }
+        directories::ProjectDirs::from("org", "docket", "docket")
+            .map(|p| p.data_dir().to_path_buf())
+            .unwrap_or_else(|| PathBuf::from(".docket"))
+    }
+}
+
+/// Docket's commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Extract structured data from documents: one JSON document per input file.
+    #[command(
+        after_help = "Examples:\n  docket extract march.pdf\n  docket extract --json inbox/*.pdf > out.jsonl\n  docket extract --schema my-schema.json letter.pdf\n\nExit codes: 0 all good, 1 a check failed (needs review), 2 a file could not be read."
+    )]
+    Extract(commands::extract::ExtractArgs),
+    /// Run the demo flow on the bundled sample statements into a SQLite back office.
+    #[command(after_help = "Examples:\n  docket demo\n  docket demo /tmp/demo")]
+    Demo(commands::demo::DemoArgs),
+    /// Run a workflow once now: ingest, extract, write, report. Resumes an interrupted run.
+    #[command(
+        after_help = "Examples:\n  docket run installer/demo/flow.yaml\n  docket run --check flows/daily.yaml      # validate only\n\nA run killed at any point resumes when started again, without losing or repeating a record."
+    )]
+    Run(commands::run::RunArgs),
+    /// Inspect the run ledger.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Check the installation: Tesseract and languages, display, store, endpoints.
+    Doctor,
+    /// Explain an error code: what it means and what to do.
+    #[command(after_help = "Examples:\n  docket explain DK-E0104\n  docket explain --all")]
+    Explain(commands::explain::ExplainArgs),
+    /// Print a JSON Schema: `workflow`, a built-in extraction schema, or `list`.
+    #[command(
+        after_help = "Examples:\n  docket schema workflow > workflow.schema.json\n  docket schema bank_statement\n  docket schema list"
+    )]
+    Schema(commands::schema::SchemaArgs),
+    /// Measure extraction speed on generated or given documents.
+    Bench(commands::bench::BenchArgs),
+    /// Print version and build information.
+    Version,
+}
+
+/// `docket audit …`
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Verify the hash chain of the run ledger; exit 1 naming the first entry that fails.
+    Verify,
+}
+
+/// Runs the parsed command and returns the exit code.
+pub fn run(cli: Cli) -> anyhow::Result<i32> {
+    crate::logging::init(&cli.global);
+    let g = &cli.global;
+    match cli.command {
+        Command::Extract(args) => commands::extract::run(g, &args),
+        Command::Demo(args) => commands::demo::run(g, &args),
+        Command::Run(args) => commands::run::run(g, &args),
+        Command::Audit(AuditCommand::Verify) => commands::audit::verify(g),
+        Command::Doctor => commands::doctor::run(g),
+        Command::Explain(args) => commands::explain::run(g, &args),
+        Command::Schema(args) => commands::schema::run(g, &args),
+        Command::Bench(args) => commands::bench::run(g, &args),
+        Command::Version => commands::version::run(g),
+    }
+}

@@ -1,0 +1,132 @@
+//! `docket extract FILE… [--schema NAME|PATH] [--json]`: one JSON document per input file, in the
+//! shape DESIGN.md fixes. A file that cannot be read yields an error object (JSON) or an error line
+//! (text) and the rest of the files go on.
+
+use crate::cli::Global;
+use crate::pipeline;
+use crate::progress;
+use clap::Args;
+use docket_core::{CheckStatus, Extraction};
+use docket_documents::DigitiseOptions;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Arguments of `docket extract`.
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// Files to extract (PDF, PNG, JPEG, TIFF, XLSX, XLS, XLSB, ODS, CSV, TSV).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Built-in schema name or path to a JSON Schema file.
+    #[arg(long, default_value = "bank_statement")]
+    pub schema: String,
+    /// OCR languages for scans (Tesseract names joined by '+').
+    #[arg(long, default_value = "eng+chi_sim")]
+    pub languages: String,
+    /// Name of an environment variable holding the password of encrypted documents (the password
+    /// itself is never taken on the command line, where it would land in shell history).
+    #[arg(
+        long,
+        value_name = "ENV_VAR",
+        default_value = "DOCKET_DOCUMENT_PASSWORD"
+    )]
+    pub password_env: String,
+}
+
+/// Runs `docket extract`.
+pub fn run(g: &Global, args: &ExtractArgs) -> anyhow::Result<i32> {
+    let schema = pipeline::resolve_schema(&args.schema)?;
+    let opts = DigitiseOptions {
+        password: std::env::var(&args.password_env)
+            .ok()
+            .filter(|p| !p.is_empty()),
+        languages: args.languages.clone(),
+        ..DigitiseOptions::default()
+    };
+    let pb = progress::bar(args.files.len() as u64, !g.json && !g.quiet);
+    let mut exit = 0;
+    let stdout = std::io::stdout();
+    for path in &args.files {
+        pb.set_message(path.display().to_string());
+        let outcome = pipeline::process(path, &schema, &opts);
+        let mut out = stdout.lock();
+        match outcome {
+            Ok(ex) => {
+                if ex.needs_review || ex.has_failed_checks() {
+                    exit = exit.max(1);
+                }
+                if g.json {
+                    writeln!(out, "{}", serde_json::to_string(&ex)?)?;
+                } else {
+                    pb.suspend(|| print_human(&mut out, &ex))?;
+                }
+            }
+            Err(f) => {
+                exit = 2;
+                if g.json {
+                    let v = serde_json::json!({
+                        "source": { "path": path.display().to_string() },
+                        "error": { "code": f.code.code(), "message": f.message, "help": f.code.title() },
+                    });
+                    writeln!(out, "{v}")?;
+                }
+                pb.suspend(|| eprintln!("error: {f}\n  help: run `docket explain {}`", f.code));
+            }
+        }
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    Ok(exit)
+}
+
+fn print_human(out: &mut impl Write, ex: &Extraction) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{} ({} page{}, sha256 {}…)",
+        ex.source.path,
+        ex.source.pages,
+        if ex.source.pages == 1 { "" } else { "s" },
+        ex.source.sha256.get(..12).unwrap_or("")
+    )?;
+    if let Some(fields) = ex.fields.as_object() {
+        for (k, v) in fields {
+            if !v.is_null() {
+                writeln!(
+                    out,
+                    "  {k:<16} {}",
+                    v.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string())
+                )?;
+            }
+        }
+    }
+    writeln!(out, "  {} record(s)", ex.records.len())?;
+    for r in ex.records.iter().take(200) {
+        let s = |k: &str| r.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+        writeln!(
+            out,
+            "    {} {:>14} {:>14}  {}{}",
+            s("date"),
+            s("amount"),
+            s("balance"),
+            s("description"),
+            r.get("counterparty")
+                .and_then(|v| v.as_str())
+                .map(|c| format!(" — {c}"))
+                .unwrap_or_default()
+        )?;
+    }
+    for c in &ex.checks {
+        let mark = match c.status {
+            CheckStatus::Pass => "ok  ",
+            CheckStatus::Fail => "FAIL",
+            CheckStatus::Skipped => "skip",
+        };
+        writeln!(out, "  [{mark}] {}: {}", c.name, c.message)?;
+    }
+    if ex.needs_review {
+        writeln!(out, "  => needs review")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,12 @@
+//! One module per `docket` command. Each exposes `run(global, args) -> anyhow::Result<i32>` where
+//! the integer is the exit code for outcomes that are not errors (1 = problems found).
+
+pub mod audit;
+pub mod bench;
+pub mod demo;
+pub mod doctor;
+pub mod explain;
+pub mod extract;
+pub mod run;
+pub mod schema;
+pub mod version;

@@ -1,0 +1,229 @@
+//! `docket run FLOW.yaml [--check]`: validates a workflow and executes it once, resuming an
+//! interrupted run of the same flow. Secrets named by the workflow are resolved here, never
+//! printed.
+
+use crate::cli::Global;
+use crate::failure::Failure;
+use crate::flow::{ColumnSource, FlowSpec, WriteSpec};
+use crate::runner;
+use crate::store::Store;
+use anyhow::Result;
+use clap::Args;
+use docket_connectors::SinkSpec;
+use docket_core::ErrorCode;
+use docket_workflow::plan::{Action, Plan, PostgresUrl, SchemaRef, Sink, Source};
+use std::path::{Path, PathBuf};
+
+/// Arguments of `docket run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The workflow file.
+    #[arg(value_name = "FLOW.yaml")]
+    pub flow: PathBuf,
+    /// Validate the workflow and exit without running it.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// Loads and validates a workflow file, printing every problem with its line and column.
+pub fn load_plan(path: &Path) -> Result<Plan> {
+    let yaml = std::fs::read_to_string(path).map_err(|e| {
+        Failure::new(
+            ErrorCode::WorkflowInvalid,
+            format!("{}: cannot read workflow: {e}", path.display()),
+        )
+    })?;
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let base = if base.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        base
+    };
+    docket_workflow::load(&yaml, &base).map_err(|problems| {
+        eprint!(
+            "{}",
+            docket_workflow::render_problems(&path.display().to_string(), &yaml, &problems)
+        );
+        Failure::new(
+            ErrorCode::WorkflowInvalid,
+            format!(
+                "{}: {} problem(s) in the workflow",
+                path.display(),
+                problems.len()
+            ),
+        )
+        .into()
+    })
+}
+
+/// Reads a secret. Until the encrypted secret store lands, secrets come from the environment
+/// variable `DOCKET_SECRET_<NAME>` (upper case, `-` as `_`).
+pub fn secret(name: &str) -> Result<String> {
+    let var = format!(
+        "DOCKET_SECRET_{}",
+        name.to_uppercase().replace(['-', '.'], "_")
+    );
+    std::env::var(&var).map_err(|_| {
+        Failure::new(
+            ErrorCode::WorkflowInvalid,
+            format!("secret '{name}' is not set: export {var} (the encrypted secret store is not available yet)"),
+        )
+        .into()
+    })
+}
+
+/// Turns a validated plan into the runner's linear flow.
+pub fn flow_from_plan(plan: &Plan, file: &Path) -> Result<FlowSpec> {
+    let bad = |m: String| -> anyhow::Error {
+        Failure::new(
+            ErrorCode::WorkflowInvalid,
+            format!("{}: {m}", file.display()),
+        )
+        .into()
+    };
+    let mut ingest = None;
+    let mut extract = None;
+    let mut writes = Vec::new();
+    let mut report = None;
+    for step in &plan.steps {
+        match &step.action {
+            Action::Ingest(i) => {
+                if ingest.replace(i).is_some() {
+                    return Err(bad(
+                        "this version runs flows with exactly one ingest step".into()
+                    ));
+                }
+            }
+            Action::Extract(e) => {
+                if extract.replace(e).is_some() {
+                    return Err(bad(
+                        "this version runs flows with exactly one extract step".into()
+                    ));
+                }
+            }
+            Action::Write(w) => {
+                let sink = match &w.sink {
+                    Sink::Sqlite { path } => SinkSpec::Sqlite { path: path.clone() },
+                    Sink::Postgres { url } => SinkSpec::Postgres {
+                        url: match url {
+                            PostgresUrl::Literal(u) => u.clone(),
+                            PostgresUrl::Secret(name) => secret(name)?,
+                        },
+                    },
+                    Sink::File { dir, format } => SinkSpec::FileDrop {
+                        dir: dir.clone(),
+                        format: match format {
+                            docket_workflow::config::FileFormat::Csv => {
+                                docket_connectors::FileFormat::Csv
+                            }
+                            docket_workflow::config::FileFormat::Jsonl => {
+                                docket_connectors::FileFormat::Jsonl
+                            }
+                        },
+                    },
+                };
+                let columns = w
+                    .columns
+                    .iter()
+                    .map(|c| {
+                        let src = match &c.source {
+                            Source::Record(f) => ColumnSource::Record(f.clone()),
+                            Source::Field(f) => ColumnSource::Field(f.clone()),
+                            Source::SourcePath => ColumnSource::SourcePath,
+                            Source::SourceSha256 => ColumnSource::SourceSha256,
+                            Source::SourcePages => ColumnSource::SourcePages,
+                            Source::RunId => ColumnSource::RunId,
+                            Source::Const(t) => ColumnSource::Const(t.clone()),
+                        };
+                        (c.name.clone(), src)
+                    })
+                    .collect();
+                writes.push(WriteSpec {
+                    step_id: step.id.clone(),
+                    sink,
+                    table: w.table.clone(),
+                    columns,
+                });
+            }
+            Action::Report(r) => report = Some(r.html.clone()),
+        }
+    }
+    let ingest = ingest.ok_or_else(|| bad("the flow has no ingest step".into()))?;
+    let extract = extract.ok_or_else(|| bad("the flow has no extract step".into()))?;
+    let password = match &ingest.password_secret {
+        Some(name) => Some(secret(name)?),
+        None => None,
+    };
+    Ok(FlowSpec {
+        name: plan.name.clone(),
+        file: file.to_path_buf(),
+        fingerprint: plan.fingerprint(),
+        inbox: ingest.path.clone(),
+        patterns: ingest.patterns.clone(),
+        done: ingest.done.clone(),
+        quarantine: ingest.quarantine.clone(),
+        password,
+        max_file_bytes: ingest.max_file_bytes,
+        schema: match &extract.schema {
+            SchemaRef::Builtin(n) => n.clone(),
+            SchemaRef::File(p) => p.display().to_string(),
+        },
+        languages: if extract.languages.is_empty() {
+            "eng+chi_sim".into()
+        } else {
+            extract.languages.join("+")
+        },
+        hold_on_failed_checks: extract.on_failed_checks
+            == docket_workflow::config::OnFailedChecks::Review,
+        writes,
+        report,
+    })
+}
+
+/// Runs `docket run`.
+pub fn run(g: &Global, args: &RunArgs) -> Result<i32> {
+    let plan = load_plan(&args.flow)?;
+    if args.check {
+        if g.json {
+            println!(
+                "{}",
+                serde_json::json!({ "ok": true, "flow": plan.name, "fingerprint": plan.fingerprint(), "steps": plan.steps.len() })
+            );
+        } else {
+            println!(
+                "{}: ok — flow '{}', {} steps, fingerprint {}",
+                args.flow.display(),
+                plan.name,
+                plan.steps.len(),
+                plan.fingerprint()
+            );
+        }
+        return Ok(0);
+    }
+    let flow = flow_from_plan(&plan, &args.flow)?;
+    let data_dir = g.data_dir();
+    let mut store = Store::open(&data_dir)
+        .map_err(|e| Failure::new(ErrorCode::StoreUnavailable, format!("{e:#}")))?;
+    let outcome = runner::run(&flow, &mut store, &data_dir)?;
+    if g.json {
+        println!("{}", serde_json::to_string(&outcome)?);
+    } else if !g.quiet {
+        println!(
+            "run {} {}{}: {} file(s) — {} done, {} for review, {} quarantined; {} record(s) written, {} already present, {} pending",
+            outcome.run_id,
+            outcome.status,
+            if outcome.resumed { " (resumed)" } else { "" },
+            outcome.files,
+            outcome.done,
+            outcome.review,
+            outcome.quarantined,
+            outcome.written,
+            outcome.duplicates,
+            outcome.pending
+        );
+        if let Some(r) = &outcome.report {
+            println!("report: {}", r.display());
+        }
+    }
+    Ok(outcome.exit_code())
+}

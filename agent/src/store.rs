@@ -1,0 +1,149 @@
+//! The run store: one SQLite file under the data dir (WAL) that journals runs, the files each run
+//! claimed, the outbox of records waiting for a back office, and the hash-chained ledger. It is
+//! the durable memory that lets a run killed with SIGKILL resume without losing or repeating a
+//! record.
+//!
+//! Rule: every state change that precedes an outside effect (a back-office write, moving a source
+//! file) is committed here first. This module never talks to a back office itself.
+
+use anyhow::{Context, Result};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::{Path, PathBuf};
+
+/// Schema version stored in `PRAGMA user_version`.
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS runs (
+    id               TEXT PRIMARY KEY,
+    flow_name        TEXT NOT NULL,
+    flow_path        TEXT NOT NULL,
+    plan_fingerprint TEXT NOT NULL,
+    status           TEXT NOT NULL,          -- running | succeeded | review | failed
+    started_at       TEXT NOT NULL,
+    finished_at      TEXT,
+    resumes          INTEGER NOT NULL DEFAULT 0,
+    summary          TEXT
+);
+CREATE INDEX IF NOT EXISTS runs_flow ON runs(flow_name, status);
+
+CREATE TABLE IF NOT EXISTS files (
+    run_id      TEXT NOT NULL,
+    path        TEXT NOT NULL,               -- path in the inbox when claimed
+    sha256      TEXT NOT NULL,
+    status      TEXT NOT NULL,               -- claimed | extracted | delivered | done | review | quarantined | failed
+    code        TEXT,
+    message     TEXT,
+    records     INTEGER NOT NULL DEFAULT 0,
+    extraction  TEXT,
+    updated_at  TEXT NOT NULL,
+    PRIMARY KEY (run_id, sha256)
+);
+
+CREATE TABLE IF NOT EXISTS outbox (
+    step_id     TEXT NOT NULL,
+    key         TEXT NOT NULL,               -- idempotency key (doc hash + record position + content)
+    run_id      TEXT NOT NULL,
+    doc_sha256  TEXT NOT NULL,
+    target      TEXT NOT NULL,               -- sink description + table, never a password
+    payload     TEXT NOT NULL,               -- JSON of the column values
+    status      TEXT NOT NULL,               -- pending | written | held | rejected
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    last_error  TEXT,
+    created_at  TEXT NOT NULL,
+    written_at  TEXT,
+    PRIMARY KEY (step_id, key)
+);
+CREATE INDEX IF NOT EXISTS outbox_doc ON outbox(doc_sha256, status);
+
+CREATE TABLE IF NOT EXISTS ledger (
+    seq         INTEGER PRIMARY KEY,
+    ts          TEXT NOT NULL,
+    run_id      TEXT,
+    kind        TEXT NOT NULL,
+    payload     TEXT NOT NULL,
+    prev_hash   TEXT NOT NULL,
+    hash        TEXT NOT NULL
+);
+"#;
+
+/// An open run store.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating and migrating) the store at `data_dir/docket.db`.
+    pub fn open(data_dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("cannot create data dir {}", data_dir.display()))?;
+        let path = data_dir.join("docket.db");
+        let conn = Connection::open(&path)
+            .with_context(|| format!("cannot open run store {}", path.display()))?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version > SCHEMA_VERSION {
+            anyhow::bail!(
+                "run store {} was written by a newer Docket (schema {version} > {SCHEMA_VERSION}); upgrade docket",
+                path.display()
+            );
+        }
+        conn.execute_batch(SCHEMA)
+            .with_context(|| format!("cannot migrate run store {}", path.display()))?;
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        Ok(Self { conn, path })
+    }
+
+    /// The SQLite file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The connection, for modules of this crate (ledger, runner) that own their queries.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The mutable connection, for transactions.
+    pub fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// The run of `flow_name` that was left `running` by a process that died, if any.
+    pub fn interrupted_run(&self, flow_name: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id FROM runs WHERE flow_name = ?1 AND status = 'running' ORDER BY started_at DESC LIMIT 1",
+                params![flow_name],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+}
+
+/// Current time as RFC 3339 UTC with milliseconds, the form stored everywhere in the store.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opens_twice_and_refuses_newer_schema() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        {
+            let s = Store::open(dir.path())?;
+            s.conn().pragma_update(None, "user_version", 99)?;
+        }
+        let err = Store::open(dir.path()).err().map(|e| e.to_string());
+        assert!(err.unwrap_or_default().contains("newer Docket"));
+        Ok(())
+    }
+}
