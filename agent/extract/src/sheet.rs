@@ -34,7 +34,7 @@ fn grid(sheet: &Sheet, across: bool) -> Vec<Vec<String>> {
         for (r, row) in g.iter_mut().enumerate().take(r1 + 1).skip(r0) {
             let last = if across { c1 } else { c0 };
             for cell in row.iter_mut().take(last + 1).skip(c0) {
-                if cell.is_empty() && !(r == r0 && !across) {
+                if (across || r != r0) && cell.is_empty() {
                     *cell = v.clone();
                 }
             }

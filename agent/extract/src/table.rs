@@ -31,7 +31,8 @@ pub fn join_texts<'a>(parts: impl Iterator<Item = &'a str>) -> String {
             continue;
         }
         let cjk = |c: Option<char>| c.is_some_and(|c| c as u32 >= 0x2E80);
-        if !out.is_empty() && !(cjk(out.chars().last()) && cjk(p.chars().next())) {
+        let both_cjk = cjk(out.chars().last()) && cjk(p.chars().next());
+        if !out.is_empty() && !both_cjk {
             out.push(' ');
         }
         out.push_str(p);
@@ -82,7 +83,19 @@ pub fn resolve_roles(raw: &[Option<Role>]) -> Vec<Role> {
                 Some(r) => *r,
                 None => Role::Other,
             };
-            if r == Role::Description || r == Role::Other {
+            // Money, balance and currency columns may repeat (ICBC prints the amount in
+            // transaction and in booking currency, and fills only one of them); the reader takes
+            // the first one that holds a value.
+            if matches!(
+                r,
+                Role::Description
+                    | Role::Other
+                    | Role::Debit
+                    | Role::Credit
+                    | Role::Amount
+                    | Role::Balance
+                    | Role::Currency
+            ) {
                 return r;
             }
             if seen.contains(&r) {
@@ -155,9 +168,17 @@ fn col(roles: &[Role], role: Role) -> Option<usize> {
     roles.iter().position(|r| *r == role)
 }
 
-fn money(cells: &[Vec<Piece>], i: Option<usize>) -> Option<(Decimal, Option<Marker>, usize)> {
-    let i = i?;
-    parse::parse_amount(&cell_text(&cells[i])).map(|(d, m)| (d, m, i))
+/// The first column of `role` whose cell holds an amount.
+fn money(
+    roles: &[Role],
+    cells: &[Vec<Piece>],
+    role: Role,
+) -> Option<(Decimal, Option<Marker>, usize)> {
+    roles
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| **r == role)
+        .find_map(|(i, _)| parse::parse_amount(&cell_text(&cells[i])).map(|(d, m)| (d, m, i)))
 }
 
 /// Reads the rows below one header.
@@ -167,7 +188,6 @@ pub fn build(roles: &[Role], rows: &[RowIn], ctx: &Context<'_>) -> Built {
         ..Built::default()
     };
     let date_c = col(roles, Role::Date);
-    let balance_c = col(roles, Role::Balance);
     for (ri, row) in rows.iter().enumerate() {
         let texts: Vec<String> = row.cells.iter().map(|c| cell_text(c)).collect();
         if texts.iter().all(|t| t.is_empty()) {
@@ -184,7 +204,7 @@ pub fn build(roles: &[Role], rows: &[RowIn], ctx: &Context<'_>) -> Built {
             .cloned()
             .unwrap_or_default();
         if vocab::is_totals_label(&first_text) {
-            let pick = |role| money(&row.cells, col(roles, role)).map(|x| x.0);
+            let pick = |role| money(roles, &row.cells, role).map(|x| x.0);
             let all: Vec<Piece> = row.cells.iter().flatten().cloned().collect();
             out.totals.push(Totals {
                 debit: pick(Role::Debit),
@@ -204,7 +224,7 @@ pub fn build(roles: &[Role], rows: &[RowIn], ctx: &Context<'_>) -> Built {
             .iter()
             .enumerate()
             .any(|(i, t)| roles[i].is_text() && vocab::is_opening_row_label(t))
-            && let Some((bal, _, bc)) = money(&row.cells, balance_c)
+            && let Some((bal, _, bc)) = money(roles, &row.cells, Role::Balance)
         {
             if let Some(p) = provenance(&row.cells[bc], ctx.extractor) {
                 out.opening.get_or_insert((bal, p));
@@ -223,11 +243,13 @@ pub fn build(roles: &[Role], rows: &[RowIn], ctx: &Context<'_>) -> Built {
             .iter()
             .enumerate()
             .all(|(i, t)| t.is_empty() || roles[i].is_text());
-        if row.continuation_ok && !any_money && only_text {
-            if let Some(prev) = out.records.last_mut() {
-                append(prev, roles, &row.cells, ctx.extractor);
-                out.consumed[ri] = true;
-            }
+        if row.continuation_ok
+            && !any_money
+            && only_text
+            && let Some(prev) = out.records.last_mut()
+        {
+            append(prev, roles, &row.cells, ctx.extractor);
+            out.consumed[ri] = true;
         }
     }
     out
@@ -260,9 +282,9 @@ fn record(
             prov.push(("time", p));
         }
     }
-    let debit = money(cells, col(roles, Role::Debit)).filter(|x| !x.0.is_zero());
-    let credit = money(cells, col(roles, Role::Credit)).filter(|x| !x.0.is_zero());
-    let single = money(cells, col(roles, Role::Amount));
+    let debit = money(roles, cells, Role::Debit).filter(|x| !x.0.is_zero());
+    let credit = money(roles, cells, Role::Credit).filter(|x| !x.0.is_zero());
+    let single = money(roles, cells, Role::Amount);
     let mut direction_unknown = false;
     let (amount, amount_col) = match (debit, credit, single) {
         (Some(d), Some(c), _) => (c.0.abs() - d.0.abs(), c.2),
@@ -287,15 +309,15 @@ fn record(
         (None, None, None) => {
             // Both sides printed as zero is a real (if odd) zero transaction; no amount at all
             // is not a transaction row.
-            let zero = money(cells, col(roles, Role::Debit))
-                .or_else(|| money(cells, col(roles, Role::Credit)))?;
+            let zero =
+                money(roles, cells, Role::Debit).or_else(|| money(roles, cells, Role::Credit))?;
             (Decimal::ZERO, zero.2)
         }
     };
     if let Some(p) = provenance(&cells[amount_col], ex) {
         prov.push(("amount", p));
     }
-    let balance = money(cells, col(roles, Role::Balance)).map(|(b, _, i)| {
+    let balance = money(roles, cells, Role::Balance).map(|(b, _, i)| {
         if let Some(p) = provenance(&cells[i], ex) {
             prov.push(("balance", p));
         }
@@ -319,8 +341,11 @@ fn record(
     let counterparty = text_of(Role::Counterparty, "counterparty", &mut prov);
     let counterparty_account =
         text_of(Role::CounterpartyAccount, "counterparty_account", &mut prov);
-    let currency = match col(roles, Role::Currency)
-        .and_then(|c| parse::currency_code(&texts[c]).map(|code| (code, c)))
+    let currency = match roles
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| **r == Role::Currency)
+        .find_map(|(c, _)| parse::currency_code(&texts[c]).map(|code| (code, c)))
     {
         Some((code, c)) => {
             if let Some(p) = provenance(&cells[c], ex) {

@@ -2,6 +2,8 @@
 //! two pages with a repeated header, a wrapped description and a totals row; a Chinese statement
 //! with header key/values; a header split over two lines.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
 mod common;
 
 use common::{line, page, pages_doc};
