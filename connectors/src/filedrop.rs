@@ -56,6 +56,10 @@ impl KeyIndex {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(e),
         };
+        if f.metadata()?.len() < self.read_to {
+            // Someone replaced the index (it only ever grows): start over from the new file.
+            *self = KeyIndex::default();
+        }
         f.seek(SeekFrom::Start(self.read_to))?;
         let mut buf = Vec::new();
         f.read_to_end(&mut buf)?;

@@ -5,7 +5,7 @@
 
 use std::error::Error;
 
-use bytes::BytesMut;
+use bytes::{BufMut, BytesMut};
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use rust_decimal::Decimal;
 
@@ -57,6 +57,15 @@ impl ToSql for PgValue<'_> {
         match self.0 {
             Value::Null => Ok(IsNull::Yes),
             Value::Text(s) => s.as_str().to_sql(ty, out),
+            Value::Decimal(d) if d.is_zero() => {
+                // rust_decimal encodes every zero with scale 0, so "0.00" would read back as "0".
+                // NUMERIC's binary form: ndigits, weight, sign, dscale, then no digit groups.
+                out.put_i16(0);
+                out.put_i16(0);
+                out.put_u16(0x0000);
+                out.put_u16(u16::try_from(d.scale()).unwrap_or(0));
+                Ok(IsNull::No)
+            }
             Value::Decimal(d) => d.to_sql(ty, out),
             Value::Date(d) => d.to_sql(ty, out),
             Value::Time(t) => t.to_sql(ty, out),
