@@ -105,6 +105,19 @@ pub fn load(yaml: &str, base_dir: &Path) -> Result<Plan, Vec<Problem>> {
     validate::build(&raw, base_dir).ok_or_else(|| vec![internal(&"unresolvable plan")])
 }
 
+/// A workflow could not be written as YAML.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write the workflow as YAML: {0}")]
+pub struct WriteError(String);
+
+/// Write a workflow as YAML that [`load`] reads back to the same plan (tools such as the
+/// recorder use it). Enums are written as plain `key: value` mappings rather than the YAML tags
+/// `serde_yaml_ng` would produce for them, which workflow files reject.
+pub fn to_yaml(raw: &RawWorkflow) -> Result<String, WriteError> {
+    let value = serde_json::to_value(raw).map_err(|e| WriteError(e.to_string()))?;
+    serde_yaml_ng::to_string(&value).map_err(|e| WriteError(e.to_string()))
+}
+
 fn internal(e: &dyn std::fmt::Display) -> Problem {
     Problem::new("W000", "", Pos::default(), format!("internal error: {e}"))
         .hint("this is a Docket bug; please report it with the workflow file")

@@ -280,7 +280,13 @@ impl<'a> Walker<'a> {
     }
 
     fn walk(&mut self, node: &Node, schema: &'a Value, path: &str) -> Option<Value> {
-        let pos = pos_of(node.span().start());
+        // A block mapping's own start mark lands after its first key; its first key is where
+        // a reader looks for it.
+        let first_key = match node {
+            Node::Mapping(m) => m.keys().next().map(|k| pos_of(k.span().start())),
+            _ => None,
+        };
+        let pos = first_key.unwrap_or_else(|| pos_of(node.span().start()));
         self.spans.values.insert(path.to_owned(), pos);
         let schema = resolve(self.defs, schema);
 

@@ -5,7 +5,10 @@
 
 use std::path::Path;
 
-use docket_workflow::{Action, SchemaRef, Sink, Source, load, render_problems};
+use docket_workflow::{
+    Action, FileFormat, PostgresUrl, SchemaRef, Sink, Source, load, parse, render_problems,
+    validate,
+};
 
 fn example(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -23,10 +26,168 @@ fn load_example(name: &str) -> docket_workflow::Plan {
 }
 
 #[test]
-fn invalid_example_render() {
+fn invalid_example_reports_every_marked_problem() {
     let yaml = example("invalid.yaml");
     let problems = load(&yaml, Path::new("/flows")).unwrap_err();
-    println!("{}", render_problems("invalid.yaml", &yaml, &problems));
+    // Each line marked `<-` in the file carries at least one problem, and no problem sits on an
+    // unmarked line (except `table` missing, reported at its parent `write:`).
+    let marked: Vec<usize> = yaml
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("# <-"))
+        .map(|(i, _)| i + 1)
+        .collect();
+    for line in &marked {
+        assert!(
+            problems.iter().any(|p| p.line == *line),
+            "no problem on line {line}"
+        );
+    }
+    let table: Vec<String> = problems
+        .iter()
+        .map(|p| {
+            format!(
+                "{}:{} {} {} — {}",
+                p.line, p.column, p.code, p.path, p.message
+            )
+        })
+        .collect();
+    insta::assert_snapshot!("invalid_problems", table.join("\n"));
+    insta::assert_snapshot!(
+        "invalid_rendered",
+        render_problems("invalid.yaml", &yaml, &problems)
+    );
+}
+
+#[test]
+fn postgres_example_loads() {
+    let plan = load_example("postgres-import.yaml");
+    let schedule = plan.schedule.as_ref().unwrap();
+    assert_eq!(schedule.timezone, "Europe/London");
+    let Action::Ingest(i) = &plan.steps[0].action else {
+        panic!("scans is an ingest step")
+    };
+    assert_eq!(
+        i.path,
+        Path::new("/srv/docket/scans"),
+        "absolute paths stay as written"
+    );
+    assert_eq!(i.max_file_bytes, 200 * 1024 * 1024, "default limit");
+    assert_eq!(i.patterns, docket_workflow::config::default_patterns());
+    let Action::Write(w) = &plan.steps[2].action else {
+        panic!("store is a write step")
+    };
+    assert_eq!(
+        w.sink,
+        Sink::Postgres {
+            url: PostgresUrl::Secret("backoffice-db".into())
+        }
+    );
+    assert_eq!(w.table, "backoffice.transactions");
+    let last = w.columns.last().unwrap();
+    assert_eq!(
+        (last.name.as_str(), &last.source),
+        ("origin", &Source::Const("docket".into()))
+    );
+    assert!(w.columns.iter().any(|c| c.source == Source::RunId));
+    assert!(w.columns.iter().any(|c| c.source == Source::SourcePages));
+}
+
+#[test]
+fn file_drop_example_loads() {
+    let plan = load_example("file-drop-jsonl.yaml");
+    assert!(plan.schedule.is_none());
+    let Action::Extract(e) = &plan.steps[1].action else {
+        panic!("read is an extract step")
+    };
+    assert_eq!(
+        e.schema,
+        SchemaRef::File("/flows/demo/schemas/branch_sheet.json".into())
+    );
+    assert_eq!(e.languages, ["eng"], "default language");
+    let Action::Write(w) = &plan.steps[2].action else {
+        panic!("export is a write step")
+    };
+    assert_eq!(
+        w.sink,
+        Sink::File {
+            dir: "/flows/demo/out".into(),
+            format: FileFormat::Jsonl
+        }
+    );
+    // A custom schema's fields are not known here, so any field name is accepted.
+    assert_eq!(w.columns[2].source, Source::Field("branch_code".into()));
+    let Action::Report(r) = &plan.steps[3].action else {
+        panic!("summary is a report step")
+    };
+    assert_eq!(r.html, Path::new("/flows/demo/out/summary.html"));
+}
+
+#[test]
+fn every_example_parses_validates_and_round_trips() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if !name.ends_with(".yaml") || name == "invalid.yaml" {
+            continue;
+        }
+        seen += 1;
+        let yaml = example(&name);
+        let parsed =
+            parse(&yaml).unwrap_or_else(|p| panic!("{}", render_problems(&name, &yaml, &p)));
+        let plan = validate(&parsed, Path::new("/flows/demo")).unwrap();
+        assert_eq!(plan, load_example(&name));
+        // What a tool writes back (e.g. the recorder) loads to the same plan.
+        let written = docket_workflow::to_yaml(&parsed.raw).unwrap();
+        let again = load(&written, Path::new("/flows/demo")).unwrap();
+        assert_eq!(
+            again.fingerprint(),
+            plan.fingerprint(),
+            "{name} after a write-back:\n{written}"
+        );
+    }
+    assert_eq!(seen, 3);
+}
+
+#[test]
+fn fingerprint_is_stable_and_tracks_behaviour() {
+    let yaml = example("sqlite-import.yaml");
+    let base = Path::new("/flows/demo");
+    let a = load(&yaml, base).unwrap().fingerprint();
+    assert_eq!(a.len(), 64);
+    assert_eq!(
+        a,
+        load(&yaml, base).unwrap().fingerprint(),
+        "same YAML, same fingerprint"
+    );
+
+    // Comments, blank lines and key order are not behaviour.
+    let cosmetic = yaml
+        .replace("# relative to this file's folder", "")
+        .replace(
+            "version: 1\nname: daily-statements",
+            "name: daily-statements\nversion: 1",
+        );
+    assert_ne!(cosmetic, yaml);
+    assert_eq!(a, load(&cosmetic, base).unwrap().fingerprint());
+
+    let changed_column = yaml.replace("balance: record.balance", "balance: record.amount");
+    assert_ne!(a, load(&changed_column, base).unwrap().fingerprint());
+    let renamed_column = yaml.replace("source_file: source.path", "source_path: source.path");
+    assert_ne!(a, load(&renamed_column, base).unwrap().fingerprint());
+    let reordered = yaml.replace(
+        "        booking_date: record.date\n        amount: record.amount\n",
+        "        amount: record.amount\n        booking_date: record.date\n",
+    );
+    assert_ne!(reordered, yaml);
+    assert_ne!(
+        a,
+        load(&reordered, base).unwrap().fingerprint(),
+        "column order is output order"
+    );
+    let new_schedule = yaml.replace("0 30 9 * * Mon-Fri", "0 0 9 * * Mon-Fri");
+    assert_ne!(a, load(&new_schedule, base).unwrap().fingerprint());
 }
 
 #[test]
