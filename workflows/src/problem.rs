@@ -88,7 +88,10 @@ pub const CODES: &[(&str, &str)] = &[
     ("W022", "invalid file pattern"),
     ("W023", "number out of range"),
     ("W024", "invalid table or column name"),
-    ("W025", "empty value"),
+    (
+        "W025",
+        "empty or malformed value (empty `columns`, bad secret name)",
+    ),
 ];
 
 /// Render problems like a compiler does: `file:line:col`, the source line, a caret under the
