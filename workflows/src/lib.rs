@@ -15,6 +15,7 @@ pub mod config;
 mod cron;
 pub mod plan;
 mod problem;
+mod resolve;
 mod tree;
 mod validate;
 
@@ -86,7 +87,7 @@ pub fn validate(parsed: &Parsed, base_dir: &Path) -> Result<Plan, Vec<Problem>> 
     if !problems.is_empty() {
         return Err(sorted(problems));
     }
-    validate::build(&parsed.raw, base_dir).ok_or_else(|| vec![internal(&"unresolvable plan")])
+    resolve::build(&parsed.raw, base_dir).ok_or_else(|| vec![internal(&"unresolvable plan")])
 }
 
 /// Parse, validate and resolve a workflow file in one go, reporting shape problems and rule
@@ -102,7 +103,7 @@ pub fn load(yaml: &str, base_dir: &Path) -> Result<Plan, Vec<Problem>> {
         return Err(sorted(problems));
     }
     let raw = serde_json::from_value::<RawWorkflow>(value).map_err(|e| vec![internal(&e)])?;
-    validate::build(&raw, base_dir).ok_or_else(|| vec![internal(&"unresolvable plan")])
+    resolve::build(&raw, base_dir).ok_or_else(|| vec![internal(&"unresolvable plan")])
 }
 
 /// A workflow could not be written as YAML.

@@ -1,5 +1,5 @@
 //! Rules the schema cannot express (version, names, step references, column sources, schedule,
-//! paths) and the resolution of a checked workflow into a [`Plan`].
+//! paths); resolution into a plan is in `resolve`.
 //!
 //! The checks read the JSON form of the document leniently so they also run on a document with
 //! shape problems: every problem is reported in one pass. This module must never do I/O: paths
@@ -10,12 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::config::{RawWorkflow, SinkConfig, StepKind};
 use crate::cron::{check_cron, check_timezone};
-use crate::plan::{
-    Action, Column, ExtractPlan, IngestPlan, Plan, PlanStep, PostgresUrl, ReportPlan, Schedule,
-    SchemaRef, Sink, Source, StepRef, WritePlan,
-};
+use crate::plan::Source;
 use crate::problem::Problem;
 use crate::tree::{Spans, child, suggest};
 
@@ -23,7 +19,7 @@ use crate::tree::{Spans, child, suggest};
 pub const BUILTIN_SCHEMAS: &[&str] = &["bank_statement", "transfer_slip", "invoice", "kyc_form"];
 
 /// Record fields of `bank_statement` (the `docket extract` contract).
-const BANK_RECORD_FIELDS: &[&str] = &[
+pub(crate) const BANK_RECORD_FIELDS: &[&str] = &[
     "date",
     "time",
     "description",
@@ -35,7 +31,7 @@ const BANK_RECORD_FIELDS: &[&str] = &[
 ];
 
 /// Document-level fields of `bank_statement`.
-const BANK_DOCUMENT_FIELDS: &[&str] = &[
+pub(crate) const BANK_DOCUMENT_FIELDS: &[&str] = &[
     "account_holder",
     "account_number",
     "currency",
@@ -140,17 +136,17 @@ fn check_path(s: &str) -> Result<(), Complaint> {
     Ok(())
 }
 
-fn resolve(base: &Path, s: &str) -> PathBuf {
+pub(crate) fn resolve(base: &Path, s: &str) -> PathBuf {
     // `join` keeps absolute paths as they are, which is the documented rule.
     base.join(s)
 }
 
 /// Whether `schema:` names a file (rather than a built-in).
-fn is_schema_file(s: &str) -> bool {
+pub(crate) fn is_schema_file(s: &str) -> bool {
     s.ends_with(".json") || s.contains('/') || s.contains('\\')
 }
 
-fn split_languages(s: &str) -> Result<Vec<String>, Complaint> {
+pub(crate) fn split_languages(s: &str) -> Result<Vec<String>, Complaint> {
     let langs: Vec<String> = s.split('+').map(str::to_owned).collect();
     if langs.iter().all(|l| is_slug(l, &['_']) && !l.is_empty()) {
         Ok(langs)
@@ -621,103 +617,4 @@ fn slugify(s: &str) -> String {
         }
     }
     out.trim_end_matches('-').to_owned()
-}
-
-/// Resolve a workflow that passed every check into a plan. `None` only if a check missed
-/// something (the caller reports that as an internal problem).
-pub fn build(raw: &RawWorkflow, base_dir: &Path) -> Option<Plan> {
-    let index: HashMap<&str, usize> = raw
-        .steps
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.id.as_str(), i))
-        .collect();
-    let step_ref = |id: &str| {
-        index.get(id).map(|&i| StepRef {
-            id: id.to_owned(),
-            index: i,
-        })
-    };
-    let mut steps = Vec::with_capacity(raw.steps.len());
-    for (i, step) in raw.steps.iter().enumerate() {
-        let action = match &step.kind {
-            StepKind::Ingest(c) => Action::Ingest(IngestPlan {
-                path: resolve(base_dir, &c.path),
-                patterns: c.patterns.clone(),
-                done: resolve(base_dir, &c.done),
-                quarantine: resolve(base_dir, &c.quarantine),
-                password_secret: c.password_secret.clone(),
-                max_file_bytes: u64::from(c.max_file_mb) * 1024 * 1024,
-            }),
-            StepKind::Extract(c) => Action::Extract(ExtractPlan {
-                from: step_ref(&c.from)?,
-                schema: if is_schema_file(&c.schema) {
-                    SchemaRef::File(resolve(base_dir, &c.schema))
-                } else {
-                    SchemaRef::Builtin(c.schema.clone())
-                },
-                languages: split_languages(c.languages.as_deref().unwrap_or("eng")).ok()?,
-                on_failed_checks: c.on_failed_checks,
-            }),
-            StepKind::Write(c) => {
-                let from = step_ref(&c.from)?;
-                let known = match &raw.steps.get(from.index)?.kind {
-                    StepKind::Extract(e) if e.schema == "bank_statement" => {
-                        Some((BANK_RECORD_FIELDS, BANK_DOCUMENT_FIELDS))
-                    }
-                    _ => None,
-                };
-                let columns = c
-                    .columns
-                    .iter()
-                    .map(|(name, expr)| {
-                        parse_source(expr, known).ok().map(|source| Column {
-                            name: name.clone(),
-                            source,
-                        })
-                    })
-                    .collect::<Option<Vec<_>>>()?;
-                let sink = match &c.sink {
-                    SinkConfig::Sqlite(s) => Sink::Sqlite {
-                        path: resolve(base_dir, &s.path),
-                    },
-                    SinkConfig::Postgres(p) => Sink::Postgres {
-                        url: match (&p.url, &p.url_secret) {
-                            (Some(u), None) => PostgresUrl::Literal(u.clone()),
-                            (None, Some(s)) => PostgresUrl::Secret(s.clone()),
-                            _ => return None,
-                        },
-                    },
-                    SinkConfig::File(f) => Sink::File {
-                        dir: resolve(base_dir, &f.dir),
-                        format: f.format,
-                    },
-                };
-                Action::Write(WritePlan {
-                    from,
-                    sink,
-                    table: c.table.clone(),
-                    columns,
-                })
-            }
-            StepKind::Report(c) => Action::Report(ReportPlan {
-                html: resolve(base_dir, &c.html),
-            }),
-        };
-        steps.push(PlanStep {
-            id: step.id.clone(),
-            index: i,
-            action,
-        });
-    }
-    Some(Plan {
-        name: raw.name.clone(),
-        description: raw.description.clone(),
-        schedule: raw.schedule.as_ref().map(|s| Schedule {
-            cron: s.cron.clone(),
-            timezone: s.timezone.clone().unwrap_or_else(|| "UTC".to_owned()),
-        }),
-        base_dir: base_dir.to_path_buf(),
-        steps,
-    })
 }
