@@ -286,6 +286,7 @@ pub fn crc32_of_zeros(n: u64) -> u32 {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on failure
 mod tests {
     use super::*;
 

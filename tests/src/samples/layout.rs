@@ -520,6 +520,7 @@ fn header_block(s: &Statement, g: &Geometry, page: &mut PageLayout) -> f32 {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on failure
 mod tests {
     use super::*;
     use std::str::FromStr;

@@ -180,3 +180,7 @@ pub fn write_samples(
     }
     Ok(written)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on failure
+mod tests;

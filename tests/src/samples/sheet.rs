@@ -3,7 +3,7 @@
 //! GB18030 CSV like a Chinese bank's export. Neither may carry a timestamp of when it was made.
 
 use super::layout::{en_date, money};
-use super::model::Statement;
+use super::model::{Flavour, Statement};
 use anyhow::{Context, Result};
 use chrono::Datelike;
 use rust_decimal::Decimal;
@@ -21,7 +21,8 @@ fn excel_date(d: chrono::NaiveDate) -> Result<ExcelDateTime> {
         .with_context(|| format!("date {d} out of Excel's range"))
 }
 
-/// An English statement as an xlsx workbook (sheet "Statement" plus an unrelated "Summary").
+/// A statement as an xlsx workbook: sheet "Statement" (English) or "交易明细" (Chinese), in the
+/// flavour's vocabulary and columns, plus an unrelated "Summary" sheet.
 pub fn xlsx(s: &Statement) -> Result<Vec<u8>> {
     let mut wb = Workbook::new();
     // A fixed creation time keeps the bytes identical from run to run.
@@ -40,66 +41,117 @@ pub fn xlsx(s: &Statement) -> Result<Vec<u8>> {
     let amount = Format::new().set_num_format("#,##0.00");
     let bold_amount = Format::new().set_bold().set_num_format("#,##0.00");
 
+    let zh = s.flavour == Flavour::Chinese;
     let ws = wb.add_worksheet();
-    ws.set_name("Statement")?;
-    ws.merge_range(
-        0,
-        0,
-        0,
-        5,
-        &format!("{} - Current Account Statement", s.bank),
-        &title,
-    )?;
-    ws.write_string_with_format(1, 0, "Account Holder", &bold)?;
-    ws.write_string(1, 1, &s.holder)?;
-    ws.write_string_with_format(2, 0, "Account Number", &bold)?;
-    ws.write_string(2, 1, &s.account_number)?;
-    ws.write_string_with_format(3, 0, "Currency", &bold)?;
-    ws.write_string(3, 1, &s.currency)?;
-    ws.write_string_with_format(4, 0, "Statement Period", &bold)?;
-    ws.write_string(
-        4,
-        1,
-        format!("{} to {}", en_date(s.period_start), en_date(s.period_end)),
-    )?;
-    ws.write_string_with_format(5, 0, "Opening Balance", &bold)?;
+    ws.set_name(if zh { "交易明细" } else { "Statement" })?;
+    let (title_text, headers, keys): (String, &[&str], [&str; 6]) = if zh {
+        (
+            format!("{} 个人账户交易明细", s.bank),
+            &[
+                "交易日期",
+                "交易时间",
+                "摘要",
+                "对方户名",
+                "对方账号",
+                "收入",
+                "支出",
+                "余额",
+            ],
+            ["户名", "账号", "币种", "起止日期", "期初余额", "期末余额"],
+        )
+    } else {
+        (
+            format!("{} - Current Account Statement", s.bank),
+            &[
+                "Date",
+                "Description",
+                "Counterparty",
+                "Paid Out",
+                "Paid In",
+                "Balance",
+            ],
+            [
+                "Account Holder",
+                "Account Number",
+                "Currency",
+                "Statement Period",
+                "Opening Balance",
+                "Closing Balance",
+            ],
+        )
+    };
+    let last_col = headers.len() as u16 - 1;
+    ws.merge_range(0, 0, 0, last_col, &title_text, &title)?;
+    let currency = if zh && s.currency == "CNY" {
+        "人民币".to_string()
+    } else {
+        s.currency.clone()
+    };
+    let period = if zh {
+        format!(
+            "{} 至 {}",
+            s.period_start.format("%Y-%m-%d"),
+            s.period_end.format("%Y-%m-%d")
+        )
+    } else {
+        format!("{} to {}", en_date(s.period_start), en_date(s.period_end))
+    };
+    for (r, (key, value)) in keys
+        .iter()
+        .zip([&s.holder, &s.account_number, &currency, &period])
+        .enumerate()
+    {
+        ws.write_string_with_format(1 + r as u32, 0, *key, &bold)?;
+        ws.write_string(1 + r as u32, 1, value)?;
+    }
+    ws.write_string_with_format(5, 0, keys[4], &bold)?;
     ws.write_number_with_format(5, 1, cell_number(s.opening_balance), &amount)?;
-    ws.write_string_with_format(6, 0, "Closing Balance", &bold)?;
+    ws.write_string_with_format(6, 0, keys[5], &bold)?;
     ws.write_number_with_format(6, 1, cell_number(s.closing_balance()), &amount)?;
 
     let header_row = 8;
-    for (c, h) in [
-        "Date",
-        "Description",
-        "Counterparty",
-        "Paid Out",
-        "Paid In",
-        "Balance",
-    ]
-    .iter()
-    .enumerate()
-    {
+    for (c, h) in headers.iter().enumerate() {
         ws.write_string_with_format(header_row, c as u16, *h, &bold)?;
     }
+    // Column of each role: (time, description, counterparty, account, paid out, paid in, balance).
+    let (time_col, desc_col, cp_col, acct_col, out_col, in_col, bal_col) = if zh {
+        (Some(1), 2, 3, Some(4), 6, 5, 7)
+    } else {
+        (None, 1, 2, None, 3, 4, 5)
+    };
     let mut row = header_row + 1;
     for e in &s.entries {
         ws.write_datetime_with_format(row, 0, excel_date(e.date)?, &date)?;
-        ws.write_string(row, 1, &e.description)?;
-        if let Some(cp) = &e.counterparty {
-            ws.write_string(row, 2, cp)?;
+        if let (Some(c), Some(t)) = (time_col, e.time) {
+            // Banks export times as text; a reader must not need Excel's day fractions.
+            ws.write_string(row, c, t.format("%H:%M:%S").to_string())?;
         }
-        let col = if e.amount.is_sign_negative() { 3 } else { 4 };
+        ws.write_string(row, desc_col, &e.description)?;
+        if let Some(cp) = &e.counterparty {
+            ws.write_string(row, cp_col, cp)?;
+        }
+        if let (Some(c), Some(a)) = (acct_col, &e.counterparty_account) {
+            ws.write_string(row, c, a)?;
+        }
+        let col = if e.amount.is_sign_negative() {
+            out_col
+        } else {
+            in_col
+        };
         ws.write_number_with_format(row, col, cell_number(e.amount.abs()), &amount)?;
-        ws.write_number_with_format(row, 5, cell_number(e.balance), &amount)?;
+        ws.write_number_with_format(row, bal_col, cell_number(e.balance), &amount)?;
         row += 1;
     }
-    ws.write_string_with_format(row, 0, "Total", &bold)?;
-    ws.write_number_with_format(row, 3, cell_number(s.total_debits()), &bold_amount)?;
-    ws.write_number_with_format(row, 4, cell_number(s.total_credits()), &bold_amount)?;
+    ws.write_string_with_format(row, 0, if zh { "合计" } else { "Total" }, &bold)?;
+    ws.write_number_with_format(row, out_col, cell_number(s.total_debits()), &bold_amount)?;
+    ws.write_number_with_format(row, in_col, cell_number(s.total_credits()), &bold_amount)?;
     ws.set_column_width(0, 12)?;
-    ws.set_column_width(1, 48)?;
-    ws.set_column_width(2, 24)?;
-    for c in 3..=5 {
+    ws.set_column_width(desc_col, if zh { 14 } else { 48 })?;
+    ws.set_column_width(cp_col, 26)?;
+    if let Some(c) = acct_col {
+        ws.set_column_width(c, 22)?;
+    }
+    for c in out_col.min(in_col)..=bal_col {
         ws.set_column_width(c, 13)?;
     }
 
