@@ -2,14 +2,15 @@
 //! The resolution comes from the file (PNG `pHYs`, JPEG JFIF density, TIFF `XResolution`) and
 //! sets the page size in points; files without one are taken as 300 dpi scans.
 //!
-//! Decoding is bounded (dimensions and allocation) so that a decompression bomb fails with
+//! EXIF orientation is applied. Decoding is bounded (dimensions, allocation, total TIFF pixels) so that a decompression bomb fails with
 //! `DK-E0113` instead of exhausting memory; this module never writes anything.
 
 use crate::ocr::{OcrJob, ocr_pages};
 use crate::{DigitiseError, DigitiseOptions};
 use docket_core::ocr::PageImage;
 use docket_core::{ErrorCode, Page};
-use image::{DynamicImage, ImageFormat, ImageReader, Limits};
+use image::metadata::Orientation;
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use std::io::Cursor;
 
 /// Resolution assumed when the file does not state a plausible one.
@@ -97,11 +98,15 @@ fn limits() -> Limits {
 /// Decodes the (first) image of a file with the `image` crate under [`limits`].
 fn decode_one(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage, DigitiseError> {
     let name = format!("{format:?}").to_uppercase();
+    let fail = |e: image::ImageError| unreadable(format!("{name} image cannot be decoded: {e}"));
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     reader.limits(limits());
-    reader
-        .decode()
-        .map_err(|e| unreadable(format!("{name} image cannot be decoded: {e}")))
+    let mut decoder = reader.into_decoder().map_err(fail)?;
+    // Phone photos and some scanners store the page sideways plus an EXIF orientation tag.
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let mut image = DynamicImage::from_decoder(decoder).map_err(fail)?;
+    image.apply_orientation(orientation);
+    Ok(image)
 }
 
 /// Flattens onto white (transparent areas of a screenshot are paper, not ink) and converts to
@@ -213,6 +218,7 @@ fn tiff_pages(bytes: &[u8]) -> Result<Vec<PageImage>, DigitiseError> {
         .map_err(|e| fail(1, &e))?
         .with_limits(tl);
     let mut pages = Vec::new();
+    let mut total_bytes = 0u64;
     loop {
         let n = pages.len() + 1;
         let (w, h) = dec.dimensions().map_err(|e| fail(n, &e))?;
@@ -266,6 +272,12 @@ fn tiff_pages(bytes: &[u8]) -> Result<Vec<PageImage>, DigitiseError> {
                 )));
             }
         };
+        total_bytes += image.pixels.len() as u64;
+        if total_bytes > MAX_ALLOC {
+            return Err(unreadable(format!(
+                "TIFF pages 1-{n} already hold over {MAX_ALLOC} bytes of pixels: split the file"
+            )));
+        }
         pages.push(image);
         if !dec.more_images() {
             break;

@@ -168,3 +168,28 @@ fn decompression_bomb_is_refused_before_allocating() {
     assert_eq!(err.code, ErrorCode::ImageUnreadable);
     assert!(err.message.contains("PNG"), "{}", err.message);
 }
+
+#[test]
+fn jpeg_exif_orientation_turns_the_page_upright() {
+    use image::ImageEncoder;
+    // 300 wide x 100 tall, stored with orientation 6 ("rotate 90° clockwise to display").
+    let img =
+        image::GrayImage::from_fn(300, 100, |x, _| image::Luma([if x < 10 { 0 } else { 255 }]));
+    // Big-endian TIFF header, one IFD entry: Orientation (0x0112), SHORT, 1, value 6.
+    let exif: Vec<u8> = [
+        &b"MM\0*\0\0\0\x08\0\x01"[..],
+        &[0x01, 0x12, 0x00, 0x03, 0, 0, 0, 1, 0x00, 0x06, 0, 0],
+        &[0, 0, 0, 0],
+    ]
+    .concat();
+    let mut bytes = Vec::new();
+    let mut enc = JpegEncoder::new_with_quality(&mut bytes, 95);
+    enc.set_exif_metadata(exif).unwrap();
+    enc.write_image(img.as_raw(), 300, 100, image::ExtendedColorType::L8)
+        .unwrap();
+    let page = &decode(&bytes).unwrap()[0];
+    assert_eq!((page.width, page.height), (100, 300));
+    // The dark left edge is now the top edge.
+    assert!(page.pixels[50] < 64, "{}", page.pixels[50]);
+    assert!(page.pixels[(page.height as usize - 5) * 100 + 50] > 192);
+}
