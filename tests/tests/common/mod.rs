@@ -1,0 +1,99 @@
+//! Shared helpers of the end-to-end scenarios: locate the built `docket` binary, run it, lay out
+//! flows in temporary folders and read the SQLite back office they write.
+
+#![allow(dead_code)]
+
+use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The `docket` binary built by `cargo build --workspace` (the README's test command builds it
+/// first; cargo cannot hand another package's binary to these tests).
+pub fn docket_bin() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
+    let bin = target.join(profile).join("docket");
+    assert!(
+        bin.is_file(),
+        "{} is missing: run `cargo build --workspace` before the end-to-end tests",
+        bin.display()
+    );
+    bin
+}
+
+/// Runs docket with `args` and extra environment.
+pub fn docket(args: &[&str], env: &[(&str, &str)]) -> Result<Output> {
+    let mut cmd = Command::new(docket_bin());
+    cmd.args(args)
+        .env_remove("DOCKET_FAULT")
+        .env_remove("DOCKET_DATA_DIR");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().context("cannot start docket")
+}
+
+/// Stdout as text.
+pub fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Stderr as text.
+pub fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A workflow that ingests `dir/inbox` and writes transactions into `dir/backoffice.db`.
+pub fn sqlite_flow(dir: &Path, name: &str) -> Result<PathBuf> {
+    let yaml = format!(
+        r#"version: 1
+name: {name}
+steps:
+  - id: inbox
+    ingest: {{ path: inbox, done: done, quarantine: quarantine }}
+  - id: read
+    extract: {{ from: inbox, schema: bank_statement, languages: eng+chi_sim }}
+  - id: store
+    write:
+      from: read
+      sink: {{ sqlite: {{ path: backoffice.db }} }}
+      table: transactions
+      columns:
+        booking_date: record.date
+        amount: record.amount
+        balance: record.balance
+        description: record.description
+        counterparty: record.counterparty
+        source_sha256: source.sha256
+  - id: summary
+    report: {{ html: reports/summary.html }}
+"#
+    );
+    std::fs::create_dir_all(dir.join("inbox"))?;
+    let path = dir.join("flow.yaml");
+    std::fs::write(&path, yaml)?;
+    Ok(path)
+}
+
+/// One back-office row: (date, amount, balance, description, docket_key).
+pub type Row = (String, String, Option<String>, String, String);
+
+/// Rows of the back-office table in insertion order.
+pub fn backoffice_rows(db: &Path) -> Result<Vec<Row>> {
+    let conn = rusqlite::Connection::open(db)?;
+    let mut stmt = conn.prepare(
+        "SELECT booking_date, amount, balance, description, docket_key FROM transactions ORDER BY rowid",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
