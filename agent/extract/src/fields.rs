@@ -51,23 +51,71 @@ struct Hit {
     colon: bool,
 }
 
+fn is_cjk(c: char) -> bool {
+    c as u32 >= 0x2E80
+}
+
+/// Matches `label` at byte `pos` of `text` (already lower-cased) and returns where it ends.
+/// Whitespace inside a label matches any run of whitespace, and OCR's spaces between the
+/// characters of a CJK label (`起 止日期`) are skipped.
+fn match_label(text: &str, pos: usize, label: &str) -> Option<usize> {
+    let mut t = text[pos..].char_indices().peekable();
+    let mut prev: Option<char> = None;
+    for l in label.chars() {
+        if l.is_whitespace() {
+            let mut any = false;
+            while t.peek().is_some_and(|(_, c)| c.is_whitespace()) {
+                t.next();
+                any = true;
+            }
+            if !any {
+                return None;
+            }
+        } else {
+            if prev.is_some_and(is_cjk) && is_cjk(l) {
+                while t.peek().is_some_and(|(_, c)| c.is_whitespace()) {
+                    t.next();
+                }
+            }
+            match t.next() {
+                Some((_, c)) if c == l => {}
+                _ => return None,
+            }
+        }
+        prev = Some(l);
+    }
+    Some(t.peek().map_or(text.len(), |(i, _)| pos + i))
+}
+
 fn hits(text: &str) -> Vec<Hit> {
     let lower = text.to_lowercase();
+    // Lower-casing may change byte lengths; positions are only meaningful when it does not.
+    if lower.len() != text.len() {
+        return Vec::new();
+    }
     let mut out: Vec<Hit> = Vec::new();
     for (label, key) in FIELD_LABELS {
         let l = label.to_lowercase();
-        for (pos, _) in lower.match_indices(&l) {
+        let Some(first) = l.chars().next() else {
+            continue;
+        };
+        for (pos, _) in lower.match_indices(first) {
+            let Some(end) = match_label(&lower, pos, &l) else {
+                continue;
+            };
             let before_ok = lower[..pos].chars().last().is_none_or(|c| {
                 c.is_whitespace() || c.is_ascii_punctuation() || "，。；、".contains(c)
             });
-            let end = pos + l.len();
             let rest = &lower[end..];
             let after_ok = rest
                 .chars()
                 .next()
                 .is_none_or(|c| !c.is_ascii_alphanumeric() || !l.is_ascii());
             let colon = rest.trim_start().starts_with([':', '：']);
-            if before_ok && after_ok && (colon || pos == 0) {
+            // A CJK label needs no colon (OCR drops it); an English word does, unless it opens
+            // the segment, for `Name` and `Period` also occur in prose.
+            let cjk_label = l.chars().any(is_cjk);
+            if before_ok && after_ok && (colon || pos == 0 || cjk_label) {
                 out.push(Hit {
                     start: pos,
                     end,
@@ -89,6 +137,27 @@ fn hits(text: &str) -> Vec<Hit> {
         }
     }
     kept
+}
+
+/// An account number as printed: its first token, and the groups that follow it when they are
+/// digits or masks (`6222 0212 3456 7890`, `6222 **** **** 7890`), joined by single spaces.
+pub fn account_number(value: &str) -> String {
+    let mut tokens = value.split_whitespace();
+    let Some(first) = tokens.next() else {
+        return String::new();
+    };
+    let group = |t: &str| {
+        t.chars().any(|c| c.is_ascii_digit() || c == '*')
+            && t.chars().all(|c| c.is_ascii_digit() || c == '*')
+    };
+    let mut out = first.to_string();
+    if group(first) {
+        for t in tokens.take_while(|t| group(t)) {
+            out.push(' ');
+            out.push_str(t);
+        }
+    }
+    out
 }
 
 impl Found {
@@ -118,9 +187,9 @@ impl Found {
                 } else {
                     (raw.to_string(), s.pieces_in(vs, ve))
                 };
-                let value = value
-                    .trim_matches(|c| matches!(c, '[' | ']' | '"' | ' ' | '\t'))
-                    .to_string();
+                let value = parse::strip_edge_noise(
+                    value.trim_matches(|c| matches!(c, '[' | ']' | '"' | ' ' | '\t')),
+                );
                 if value.is_empty() {
                     continue;
                 }
@@ -152,8 +221,7 @@ impl Found {
                 self.put("account_holder", pieces, ex);
             }
             FieldKey::Number if f.account_number.is_none() => {
-                let v = value.split_whitespace().next().unwrap_or(value).to_string();
-                f.account_number = Some(v);
+                f.account_number = Some(account_number(value));
                 self.put("account_number", pieces, ex);
             }
             FieldKey::Currency if f.currency.is_none() => {
@@ -199,5 +267,76 @@ impl Found {
             _ => return false,
         }
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use docket_core::BBox;
+
+    fn pieces(words: &[&str]) -> Vec<Piece> {
+        words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| Piece {
+                text: (*w).into(),
+                page: 1,
+                bbox: BBox::new(i as f32 * 30.0, 0.0, i as f32 * 30.0 + 25.0, 10.0),
+                confidence: 0.9,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn account_numbers_keep_their_groups_and_masks() {
+        assert_eq!(account_number("6222 0212 3456 7890"), "6222 0212 3456 7890");
+        assert_eq!(account_number("6230 6389 0813"), "6230 6389 0813");
+        assert_eq!(account_number("6222 **** **** 7890"), "6222 **** **** 7890");
+        assert_eq!(account_number("46223709"), "46223709");
+        assert_eq!(account_number("12-3456-7890 GBP"), "12-3456-7890");
+        assert_eq!(account_number("6222 0212 mth: ART"), "6222 0212");
+    }
+
+    #[test]
+    fn ocr_header_labels_with_spaces_without_colons_and_with_ascii_colons() {
+        let mut f = Found::default();
+        let segs = vec![
+            pieces(&["户", "名：", "陈思远"]),
+            pieces(&["账号:", "6222", "0212", "7262", "6484"]),
+            pieces(&["币 种", "人民币"]),
+            pieces(&["起 止日期:", "2026-03-01", "3", "2026-03-31"]),
+            pieces(&["期未余额：", "979.23"]),
+        ];
+        f.read(&segs, DateOrder::DayFirst, "layout");
+        let x = &f.fields;
+        assert_eq!(x.account_holder.as_deref(), Some("陈思远"));
+        assert_eq!(x.account_number.as_deref(), Some("6222 0212 7262 6484"));
+        assert_eq!(x.currency.as_deref(), Some("CNY"));
+        assert_eq!(
+            x.period_start.map(|d| d.to_string()).as_deref(),
+            Some("2026-03-01")
+        );
+        assert_eq!(
+            x.period_end.map(|d| d.to_string()).as_deref(),
+            Some("2026-03-31")
+        );
+        assert_eq!(
+            x.closing_balance.map(|d| d.to_string()).as_deref(),
+            Some("979.23")
+        );
+    }
+
+    #[test]
+    fn english_words_in_prose_are_not_labels() {
+        let mut f = Found::default();
+        f.read(
+            &[pieces(&[
+                "Thank", "you", "for", "banking.", "Name", "changes", "take", "a", "day",
+            ])],
+            DateOrder::DayFirst,
+            "layout",
+        );
+        assert_eq!(f.fields.account_holder, None);
     }
 }

@@ -7,7 +7,7 @@ use crate::parse;
 use crate::table::{Piece, RowIn, is_table_header, resolve_roles};
 use crate::vocab::{self, Role};
 use docket_core::document::Line;
-use docket_core::{BBox, Document, Word};
+use docket_core::{BBox, Document, TextOrigin, Word};
 
 /// One table found under one header (on one page).
 #[derive(Debug, Clone)]
@@ -20,10 +20,11 @@ pub struct Area {
     pub row_pieces: Vec<Vec<Piece>>,
 }
 
-/// A header candidate: roles and x-ranges of its columns.
+/// A header candidate: roles, the boxes of its cells and the x-ranges of its columns.
 #[derive(Debug, Clone)]
 struct Header {
     roles: Vec<Role>,
+    boxes: Vec<BBox>,
     ranges: Vec<(f32, f32)>,
 }
 
@@ -76,8 +77,10 @@ fn stack_box(s: &[Word]) -> BBox {
         })
 }
 
-/// Reads a header from one or two lines, or `None` when they are not a table header.
-fn header(lines: &[&Line], page_width: f32) -> Option<Header> {
+/// Reads a header from one or two lines, or `None` when they are not a table header. On a scan
+/// (`ocr`), a header cell OCR could not read stands for the description when no other column
+/// does: Tesseract garbles short CJK words such as `摘要` more than any other header.
+fn header(lines: &[&Line], page_width: f32, ocr: bool) -> Option<Header> {
     let st = stacks(lines);
     let height = lines
         .iter()
@@ -130,38 +133,120 @@ fn header(lines: &[&Line], page_width: f32) -> Option<Header> {
     if known < 3 || known * 2 < cells.len() {
         return None;
     }
-    let roles = resolve_roles(&cells.iter().map(|c| c.0).collect::<Vec<_>>());
+    let mut raw: Vec<Option<Role>> = cells.iter().map(|c| c.0).collect();
+    if ocr
+        && !raw.contains(&Some(Role::Description))
+        && let Some(unread) = raw.iter_mut().find(|r| r.is_none())
+    {
+        *unread = Some(Role::Description);
+    }
+    let roles = resolve_roles(&raw);
     if !is_table_header(&roles) {
         return None;
     }
-    let n = cells.len();
-    let ranges = (0..n)
+    let boxes: Vec<BBox> = cells.iter().map(|c| c.1).collect();
+    let ranges = ranges(&boxes, &[], page_width);
+    Some(Header {
+        roles,
+        boxes,
+        ranges,
+    })
+}
+
+/// The x-range of every column. Each boundary lies between two header cells, in the widest gap
+/// the `body` words leave there (the fewest words crossed, then the widest gap): header words
+/// are narrower than their columns (`Date` over `01 Mar 2026`), so a boundary half-way between
+/// header words would cut values in two.
+fn ranges(boxes: &[BBox], body: &[BBox], page_width: f32) -> Vec<(f32, f32)> {
+    let n = boxes.len();
+    let cuts: Vec<f32> = boxes
+        .windows(2)
+        .map(|p| gutter(p[0].x1, p[1].x0, body))
+        .collect();
+    (0..n)
         .map(|k| {
-            let left = if k == 0 {
-                0.0
-            } else {
-                (cells[k - 1].1.x1 + cells[k].1.x0) / 2.0
-            };
+            let left = if k == 0 { 0.0 } else { cuts[k - 1] };
             let right = if k + 1 == n {
-                page_width.max(cells[k].1.x1) + 1.0
+                page_width.max(boxes[k].x1) + 1.0
             } else {
-                (cells[k].1.x1 + cells[k + 1].1.x0) / 2.0
+                cuts[k]
             };
             (left, right)
         })
-        .collect();
-    Some(Header { roles, ranges })
+        .collect()
 }
 
-fn find_header(lines: &[Line], page_width: f32) -> Option<(usize, usize, Header)> {
+/// The middle of the emptiest, widest stretch of `a..b` that the `body` boxes leave.
+fn gutter(a: f32, b: f32, body: &[BBox]) -> f32 {
+    if b <= a {
+        return (a + b) / 2.0;
+    }
+    let inside: Vec<&BBox> = body.iter().filter(|w| w.x1 > a && w.x0 < b).collect();
+    let mut points: Vec<f32> = vec![a, b];
+    for w in &inside {
+        points.extend([w.x0, w.x1].into_iter().filter(|x| *x > a && *x < b));
+    }
+    points.sort_by(f32::total_cmp);
+    points.dedup();
+    // Elementary stretches with the number of words over each.
+    let stretches: Vec<(f32, f32, usize)> = points
+        .windows(2)
+        .filter(|p| p[1] > p[0])
+        .map(|p| {
+            let m = (p[0] + p[1]) / 2.0;
+            (
+                p[0],
+                p[1],
+                inside.iter().filter(|w| w.x0 < m && w.x1 > m).count(),
+            )
+        })
+        .collect();
+    let Some(least) = stretches.iter().map(|s| s.2).min() else {
+        return (a + b) / 2.0;
+    };
+    let mut best = (a, a);
+    let mut run: Option<(f32, f32)> = None;
+    for s in &stretches {
+        run = if s.2 == least {
+            Some(run.map_or((s.0, s.1), |r| (r.0, s.1)))
+        } else {
+            None
+        };
+        if let Some(r) = run
+            && r.1 - r.0 > best.1 - best.0
+        {
+            best = r;
+        }
+    }
+    (best.0 + best.1) / 2.0
+}
+
+/// Lines that hold a value (a date or an amount with a decimal or thousands separator): the table
+/// rows, not page footers or notes, whose words place the column boundaries.
+fn value_lines(lines: &[Line]) -> impl Iterator<Item = &Line> {
+    lines.iter().filter(|l| {
+        l.words.iter().any(|w| {
+            let t = w.text.as_str();
+            parse::is_date(t) || (t.contains(['.', ',']) && parse::parse_amount(t).is_some())
+        }) || l
+            .words
+            .windows(3)
+            .any(|p| parse::is_date(&crate::table::join_texts(p.iter().map(|w| w.text.as_str()))))
+    })
+}
+
+fn find_header(lines: &[Line], page_width: f32, ocr: bool) -> Option<(usize, usize, Header)> {
     for i in 0..lines.len() {
-        if let Some(h) = header(&[&lines[i]], page_width) {
+        if let Some(h) = header(&[&lines[i]], page_width, ocr) {
             return Some((i, 1, h));
         }
-        if let Some(next) = lines.get(i + 1) {
+        // A line right above a complete header is not part of it (a period line over the table).
+        if let Some(next) = lines.get(i + 1)
+            && header(&[next], page_width, ocr).is_none()
+        {
             let gap = next.bbox.y0 - lines[i].bbox.y1;
             if gap < lines[i].bbox.height()
-                && let Some(h) = header(&[&lines[i], next], page_width)
+                && let Some(h) = header(&[&lines[i], next], page_width, ocr)
             {
                 return Some((i, 2, h));
             }
@@ -191,11 +276,16 @@ pub fn areas(doc: &Document) -> (Vec<Area>, Vec<Vec<Piece>>) {
     let mut active: Option<Header> = None;
     for page in &doc.pages {
         let lines = page.lines();
-        let start = match find_header(&lines, page.width) {
-            Some((i, n, h)) => {
+        let ocr = page.origin == TextOrigin::Ocr;
+        let start = match find_header(&lines, page.width, ocr) {
+            Some((i, n, mut h)) => {
                 for l in &lines[..i] {
                     outside.push(l.words.iter().map(|w| piece(w, page.number)).collect());
                 }
+                let body: Vec<BBox> = value_lines(&lines[i + n..])
+                    .flat_map(|l| l.words.iter().map(|w| w.bbox))
+                    .collect();
+                h.ranges = ranges(&h.boxes, &body, page.width);
                 active = Some(h);
                 i + n
             }

@@ -165,6 +165,13 @@ pub fn extract_bank_statement(doc: &Document) -> Result<Extraction, ExtractError
         found.prov.insert("fields.opening_balance".into(), p);
     }
 
+    let currency = found.fields.currency.clone();
+    for b in [
+        &mut found.fields.opening_balance,
+        &mut found.fields.closing_balance,
+    ] {
+        *b = b.map(|v| parse::with_minor_units(v, currency.as_deref()));
+    }
     let checks = checks::run(&found.fields, &records, &totals);
     let mut provenance = found.prov;
     for (i, r) in records.iter().enumerate() {

@@ -24,6 +24,88 @@ pub fn is_placeholder(s: &str) -> bool {
             .all(|c| matches!(c, '-' | '/' | '—' | '_' | '*' | ' ' | '\t'))
 }
 
+/// Quote marks and CJK punctuation that OCR reads from specks at the edge of a cell (`”房租`,
+/// `。跨行转账`); no cell value starts or ends with them unless they pair up.
+fn is_edge_noise(c: char) -> bool {
+    matches!(
+        c,
+        '"' | '\''
+            | '“'
+            | '”'
+            | '‘'
+            | '’'
+            | '«'
+            | '»'
+            | '„'
+            | '。'
+            | '，'
+            | '、'
+            | '`'
+            | '|'
+            | '；'
+            | '：'
+    )
+}
+
+fn partner(c: char) -> Option<char> {
+    match c {
+        '“' => Some('”'),
+        '‘' => Some('’'),
+        '«' => Some('»'),
+        '"' | '\'' => Some(c),
+        _ => None,
+    }
+}
+
+/// Trims OCR noise from both ends of a text cell: stray quote marks and CJK punctuation, but not
+/// a quote that has its partner on the other side (`“Best” Ltd` keeps its quotes), and a leading
+/// ASCII comma, semicolon or colon.
+pub fn strip_edge_noise(s: &str) -> String {
+    let mut t = s.trim();
+    while let Some(c) = t.chars().next() {
+        let paired = partner(c).is_some_and(|p| t[c.len_utf8()..].contains(p));
+        if (is_edge_noise(c) && !paired) || matches!(c, ',' | ';' | ':') {
+            t = t[c.len_utf8()..].trim_start();
+        } else {
+            break;
+        }
+    }
+    while let Some(c) = t.chars().next_back() {
+        let rest = &t[..t.len() - c.len_utf8()];
+        let opener = ['“', '‘', '«', '"', '\'']
+            .into_iter()
+            .find(|o| partner(*o) == Some(c));
+        let paired = opener.is_some_and(|o| rest.contains(o));
+        if is_edge_noise(c) && !paired {
+            t = rest.trim_end();
+        } else {
+            break;
+        }
+    }
+    t.to_string()
+}
+
+/// Digits after the decimal point of a currency's minor unit (ISO 4217): 0 for JPY and KRW, 3
+/// for the dinars, 2 otherwise (and when the currency is unknown).
+pub fn minor_units(currency: Option<&str>) -> u32 {
+    match currency {
+        Some("JPY" | "KRW" | "VND" | "CLP" | "ISK") => 0,
+        Some("BHD" | "KWD" | "JOD" | "OMR" | "TND" | "IQD" | "LYD") => 3,
+        _ => 2,
+    }
+}
+
+/// `value` with at least the currency's minor units (`-240` → `-240.00`): spreadsheets store
+/// numbers, and a number cell loses the trailing zeros the bank printed. Never rounds.
+pub fn with_minor_units(value: Decimal, currency: Option<&str>) -> Decimal {
+    let units = minor_units(currency);
+    let mut v = value;
+    if v.scale() < units {
+        v.rescale(units);
+    }
+    v
+}
+
 /// Parses a printed amount. Returns the value with its printed sign (parentheses and a leading or
 /// trailing minus make it negative) and a `CR`/`DR` marker when one is printed.
 pub fn parse_amount(raw: &str) -> Option<(Decimal, Option<Marker>)> {
@@ -263,7 +345,9 @@ pub fn parse_date(s: &str, order: DateOrder) -> Option<NaiveDate> {
 
 /// Parses `HH:MM` or `HH:MM:SS`.
 pub fn parse_time(s: &str) -> Option<NaiveTime> {
-    let t = s.trim().trim_matches(|c| matches!(c, '[' | ']'));
+    let t = s
+        .trim()
+        .trim_matches(|c: char| matches!(c, '[' | ']' | ' ' | '\t') || is_edge_noise(c));
     NaiveTime::parse_from_str(t, "%H:%M:%S")
         .or_else(|_| NaiveTime::parse_from_str(t, "%H:%M"))
         .ok()
@@ -273,7 +357,7 @@ pub fn parse_time(s: &str) -> Option<NaiveTime> {
 pub fn parse_datetime(s: &str, order: DateOrder) -> Option<(NaiveDate, Option<NaiveTime>)> {
     let t = s
         .trim()
-        .trim_matches(|c| matches!(c, '[' | ']' | '\t' | ' '));
+        .trim_matches(|c: char| matches!(c, '[' | ']' | '\t' | ' ') || is_edge_noise(c));
     if let Some(d) = parse_date(t, order) {
         return Some((d, None));
     }
@@ -290,7 +374,13 @@ pub fn is_date(s: &str) -> bool {
 
 /// Maps a printed currency (`人民币`, `RMB`, `港币`, `usd`) to its ISO 4217 code.
 pub fn currency_code(s: &str) -> Option<String> {
-    let t = s.trim();
+    // OCR spaces CJK characters apart (`人 民 币`).
+    let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    let t = if compact.chars().any(|c| c as u32 >= 0x2E80) {
+        compact.as_str()
+    } else {
+        s.trim()
+    };
     let names = [
         ("人民币", "CNY"),
         ("RMB", "CNY"),
@@ -327,7 +417,28 @@ pub fn parse_period(s: &str, order: DateOrder) -> Option<(NaiveDate, NaiveDate)>
             return Some((da, db));
         }
     }
-    None
+    // OCR misreads the separator (`2026-03-01 3 2026-03-31` for `至`): exactly two dates among
+    // the tokens, in order, still make a period.
+    let tokens: Vec<&str> = s.split_whitespace().collect();
+    let mut dates = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let found = (1..=3).rev().find_map(|n| {
+            let part = tokens.get(i..i + n)?.join(" ");
+            parse_datetime(&part, order).map(|(d, _)| (d, n))
+        });
+        match found {
+            Some((d, n)) => {
+                dates.push(d);
+                i += n;
+            }
+            None => i += 1,
+        }
+    }
+    match dates[..] {
+        [a, b] if a <= b => Some((a, b)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -402,10 +513,59 @@ mod tests {
     }
 
     #[test]
+    fn ocr_edge_noise_is_trimmed_but_paired_quotes_stay() {
+        assert_eq!(
+            strip_edge_noise("”城市公用事业缴费中心"),
+            "城市公用事业缴费中心"
+        );
+        assert_eq!(strip_edge_noise("。跨行转账"), "跨行转账");
+        assert_eq!(strip_edge_noise("，信用卡还款"), "信用卡还款");
+        assert_eq!(strip_edge_noise("“Best” Ltd"), "“Best” Ltd");
+        assert_eq!(strip_edge_noise("Acme Ltd."), "Acme Ltd.");
+        assert_eq!(
+            parse_time("。 19:07:58"),
+            NaiveTime::from_hms_opt(19, 7, 58)
+        );
+        assert_eq!(
+            parse_date("2026-03-02”", DateOrder::DayFirst),
+            None,
+            "parse_date itself stays strict"
+        );
+        assert!(parse_datetime("”2026-03-02", DateOrder::DayFirst).is_some());
+    }
+
+    #[test]
+    fn number_cells_get_the_currency_minor_units() {
+        let d = |s: &str| Decimal::from_str(s).unwrap_or_default().to_string();
+        let w = |s: &str, c: Option<&str>| {
+            with_minor_units(Decimal::from_str(s).unwrap_or_default(), c).to_string()
+        };
+        assert_eq!(w("21315.2", Some("USD")), d("21315.20"));
+        assert_eq!(w("-240", None), "-240.00");
+        assert_eq!(w("1.005", Some("GBP")), "1.005", "never rounds");
+        assert_eq!(w("1500", Some("JPY")), "1500");
+        assert_eq!(w("12.5", Some("KWD")), "12.500");
+    }
+
+    #[test]
+    fn a_period_survives_an_ocr_misread_separator() {
+        let df = DateOrder::DayFirst;
+        let p = parse_period("2026-03-01 3 2026-03-31", df);
+        assert_eq!(
+            p.map(|(a, b)| (a.to_string(), b.to_string())),
+            Some(("2026-03-01".into(), "2026-03-31".into()))
+        );
+        assert!(parse_period("01 Mar 2026 _ 31 Mar 2026", df).is_some());
+        assert_eq!(parse_period("2026-03-31 3 2026-03-01", df), None);
+        assert_eq!(parse_period("2026-03-01", df), None);
+    }
+
+    #[test]
     fn currencies() {
         assert_eq!(currency_code("人民币").as_deref(), Some("CNY"));
         assert_eq!(currency_code("港币").as_deref(), Some("HKD"));
         assert_eq!(currency_code("usd").as_deref(), Some("USD"));
         assert_eq!(currency_code("Total"), None);
+        assert_eq!(currency_code("人 民 币").as_deref(), Some("CNY"));
     }
 }

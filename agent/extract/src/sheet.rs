@@ -59,7 +59,10 @@ fn find_header(g: &[Vec<String>]) -> Option<(usize, usize, Vec<Role>)> {
         if let Some(roles) = header_roles(&g[r]) {
             return Some((r, 1, roles));
         }
-        if let Some(next) = g.get(r + 1) {
+        // A key/value line (`起止日期：…`) right above the header is not part of it.
+        if let Some(next) = g.get(r + 1)
+            && !g[r].iter().any(|c| c.contains([':', '：']))
+        {
             let joined: Vec<String> = g[r]
                 .iter()
                 .zip(next)

@@ -40,9 +40,32 @@ pub fn join_texts<'a>(parts: impl Iterator<Item = &'a str>) -> String {
     out
 }
 
-/// The text of a cell made of pieces.
+/// The text of a cell made of pieces. A CJK run and a Latin word set without a space between
+/// them (`ATM取现`) stay joined even when OCR returns them as two words: they are joined when the
+/// gap between their boxes is under a quarter of the line height, well below a printed space.
 pub fn cell_text(pieces: &[Piece]) -> String {
-    join_texts(pieces.iter().map(|p| p.text.as_str()))
+    let cjk = |c: Option<char>| c.is_some_and(|c| c as u32 >= 0x2E80);
+    let mut out = String::new();
+    let mut prev: Option<&Piece> = None;
+    for p in pieces {
+        let t = p.text.trim();
+        if t.is_empty() {
+            continue;
+        }
+        let touching = prev.is_some_and(|q| {
+            let h = q.bbox.height().max(p.bbox.height());
+            h > 0.0
+                && p.bbox.x0 - q.bbox.x1 < 0.25 * h
+                && (cjk(out.chars().last()) || cjk(t.chars().next()))
+        });
+        if touching {
+            out.push_str(t);
+        } else {
+            out = join_texts([out.as_str(), t].into_iter());
+        }
+        prev = Some(p);
+    }
+    out
 }
 
 /// Provenance of a value read from `pieces`.
@@ -334,7 +357,7 @@ fn record(
         if let Some(p) = provenance(&pieces, ex) {
             prov.push((name, p));
         }
-        let t = join_texts(idx.iter().map(|i| texts[*i].as_str()));
+        let t = parse::strip_edge_noise(&join_texts(idx.iter().map(|i| texts[*i].as_str())));
         (!t.is_empty()).then_some(t)
     };
     let description = text_of(Role::Description, "description", &mut prov).unwrap_or_default();
@@ -355,6 +378,8 @@ fn record(
         }
         None => ctx.currency.clone(),
     };
+    let amount = parse::with_minor_units(amount, currency.as_deref());
+    let balance = balance.map(|b| parse::with_minor_units(b, currency.as_deref()));
     Some(Record {
         tx: Transaction {
             date,
@@ -406,7 +431,8 @@ fn append(prev: &mut Record, roles: &[Role], cells: &[Vec<Piece>], ex: &str) {
             _ => (None, ""),
         };
         let Some(slot) = slot else { continue };
-        let joined = join_texts([slot.as_str(), add.as_str()].into_iter());
+        let joined =
+            join_texts([slot.as_str(), parse::strip_edge_noise(&add).as_str()].into_iter());
         *slot = joined;
         let new = provenance(pieces, ex);
         match (prev.prov.iter_mut().find(|(n, _)| *n == name), new) {

@@ -332,6 +332,8 @@ pub const FIELD_LABELS: &[(&str, FieldKey)] = &[
     ("Ending Balance", FieldKey::Closing),
     ("New Balance", FieldKey::Closing),
     ("期末余额", FieldKey::Closing),
+    // `末` and `未` differ by one stroke length; OCR (and the odd bank template) swaps them.
+    ("期未余额", FieldKey::Closing),
     ("本期余额", FieldKey::Closing),
 ];
 

@@ -7,7 +7,7 @@
 mod common;
 
 use common::{line, page, pages_doc};
-use docket_core::{CheckStatus, Document, ErrorCode, Extraction};
+use docket_core::{BBox, CheckStatus, Document, ErrorCode, Extraction, Page, TextOrigin, Word};
 use docket_extract::{SchemaRef, extract, extract_bank_statement};
 use serde_json::json;
 
@@ -450,4 +450,131 @@ fn no_table_and_custom_schemas_are_typed_errors() {
     .unwrap_err();
     assert_eq!(e.code, ErrorCode::NoReaderForSchema);
     assert!(e.message.contains("invoice.json"));
+}
+
+/// The generator's English layout: `Date` is narrower than `01 Mar 2026`, so a boundary half-way
+/// between the header words would cut `2026` into the description.
+#[test]
+fn columns_reach_as_far_as_their_values_not_their_header_words() {
+    let p = page(
+        1,
+        vec![
+            line(
+                40.0,
+                &[
+                    (36.0, "Account Number: 6222 0212 3456 7890"),
+                    (330.0, "Currency: GBP"),
+                ],
+            ),
+            line(
+                60.0,
+                &[
+                    (36.0, "Date"),
+                    (100.0, "Description"),
+                    (252.0, "Counterparty"),
+                    (-420.0, "Paid Out"),
+                    (-490.0, "Paid In"),
+                    (-559.0, "Balance"),
+                ],
+            ),
+            line(
+                80.0,
+                &[
+                    (36.0, "01 Mar 2026"),
+                    (100.0, "Interest paid"),
+                    (-490.0, "5.45"),
+                    (-559.0, "3,394.46"),
+                ],
+            ),
+            line(
+                100.0,
+                &[
+                    (36.0, "02 Mar 2026"),
+                    (100.0, "Online purchase"),
+                    (252.0, "Amazon EU"),
+                    (-420.0, "92.77"),
+                    (-559.0, "3,301.69"),
+                ],
+            ),
+            line(800.0, &[(270.0, "Page 1 of 1")]),
+        ],
+    );
+    let x = extract_bank_statement(&pages_doc("s.pdf", vec![p])).unwrap();
+    assert_eq!(x.fields["account_number"], "6222 0212 3456 7890");
+    assert_eq!(
+        x.records,
+        vec![
+            json!({"date": "2026-03-01", "time": null, "description": "Interest paid", "counterparty": null,
+                   "counterparty_account": null, "amount": "5.45", "balance": "3394.46", "currency": "GBP"}),
+            json!({"date": "2026-03-02", "time": null, "description": "Online purchase", "counterparty": "Amazon EU",
+                   "counterparty_account": null, "amount": "-92.77", "balance": "3301.69", "currency": "GBP"}),
+        ]
+    );
+}
+
+fn ocr_word(x0: f32, x1: f32, y: f32, text: &str) -> Word {
+    Word {
+        text: text.into(),
+        bbox: BBox::new(x0, y, x1, y + 16.0),
+        confidence: 0.8,
+    }
+}
+
+/// What Tesseract made of the generator's Chinese scan: `摘要` read as `we`, stray quotes before
+/// cells, `ATM` and `取现` as two touching words, a speck before the time, colons dropped.
+#[test]
+fn a_scanned_chinese_table_survives_ocr_noise() {
+    let words = vec![
+        ocr_word(30.0, 53.0, 60.0, "户"),
+        ocr_word(44.0, 55.0, 60.0, "名："),
+        ocr_word(63.0, 89.0, 60.0, "陈思远"),
+        ocr_word(300.0, 328.0, 60.0, "币种"),
+        ocr_word(332.0, 360.0, 60.0, "人民币"),
+        ocr_word(30.0, 70.0, 110.0, "交易日期"),
+        ocr_word(98.0, 137.0, 110.0, "交易"),
+        ocr_word(122.0, 139.0, 110.0, "时间"),
+        ocr_word(152.0, 171.0, 110.0, "we"),
+        ocr_word(228.0, 266.0, 110.0, "对方户名"),
+        ocr_word(570.0, 589.0, 110.0, "收入"),
+        ocr_word(670.0, 689.0, 110.0, "支出"),
+        ocr_word(791.0, 810.0, 110.0, "余额"),
+        ocr_word(30.0, 79.0, 130.0, "2026-03-02"),
+        ocr_word(98.0, 136.0, 130.0, "07:00:23"),
+        ocr_word(145.0, 211.0, 130.0, "”水电燃气缴费"),
+        ocr_word(228.0, 328.0, 130.0, "”城市公用事业缴费中心"),
+        ocr_word(660.0, 689.0, 130.0, "235.59"),
+        ocr_word(767.0, 810.0, 130.0, "12,611.06"),
+        ocr_word(30.0, 79.0, 150.0, "2026-03-23"),
+        ocr_word(88.0, 94.0, 150.0, "。"),
+        ocr_word(98.0, 136.0, 150.0, "19:07:58"),
+        ocr_word(144.0, 168.0, 150.0, "”ATM"),
+        ocr_word(170.0, 186.0, 150.0, "取现"),
+        ocr_word(651.0, 689.0, 150.0, "2,644.69"),
+        ocr_word(767.0, 810.0, 150.0, "9,966.37"),
+    ];
+    let doc = pages_doc(
+        "scan.png",
+        vec![Page {
+            number: 1,
+            width: 842.0,
+            height: 595.0,
+            origin: TextOrigin::Ocr,
+            words,
+            deskew_degrees: 0.0,
+        }],
+    );
+    let x = extract_bank_statement(&doc).unwrap();
+    assert_eq!(x.fields["account_holder"], "陈思远");
+    assert_eq!(x.fields["currency"], "CNY");
+    assert_eq!(
+        x.records,
+        vec![
+            json!({"date": "2026-03-02", "time": "07:00:23", "description": "水电燃气缴费",
+                   "counterparty": "城市公用事业缴费中心", "counterparty_account": null,
+                   "amount": "-235.59", "balance": "12611.06", "currency": "CNY"}),
+            json!({"date": "2026-03-23", "time": "19:07:58", "description": "ATM取现",
+                   "counterparty": null, "counterparty_account": null,
+                   "amount": "-2644.69", "balance": "9966.37", "currency": "CNY"}),
+        ]
+    );
 }

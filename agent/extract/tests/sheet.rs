@@ -94,6 +94,8 @@ fn workbook(deposit_total: &str) -> Document {
 #[test]
 fn sheet_with_title_merged_date_brought_forward_and_totals() {
     let x = extract_bank_statement(&workbook("1050")).unwrap();
+    // Number cells lose the zeros the bank printed; values come back with the currency's two
+    // decimals.
     assert_eq!(
         x.fields,
         json!({
@@ -102,7 +104,7 @@ fn sheet_with_title_merged_date_brought_forward_and_totals() {
             "currency": null,
             "period_start": null,
             "period_end": null,
-            "opening_balance": "100",
+            "opening_balance": "100.00",
             "closing_balance": null
         })
     );
@@ -110,11 +112,11 @@ fn sheet_with_title_merged_date_brought_forward_and_totals() {
         x.records,
         vec![
             json!({"date": "2026-03-02", "time": null, "description": "Grocery", "counterparty": null,
-                   "counterparty_account": null, "amount": "-20.5", "balance": "79.5", "currency": "GBP"}),
+                   "counterparty_account": null, "amount": "-20.50", "balance": "79.50", "currency": "GBP"}),
             json!({"date": "2026-03-05", "time": null, "description": "Salary", "counterparty": null,
-                   "counterparty_account": null, "amount": "1000", "balance": "1079.5", "currency": "GBP"}),
+                   "counterparty_account": null, "amount": "1000.00", "balance": "1079.50", "currency": "GBP"}),
             json!({"date": "2026-03-05", "time": null, "description": "Bonus", "counterparty": null,
-                   "counterparty_account": null, "amount": "50", "balance": "1129.5", "currency": "GBP"}),
+                   "counterparty_account": null, "amount": "50.00", "balance": "1129.50", "currency": "GBP"}),
         ]
     );
     let p = &x.provenance["records[2].amount"];
@@ -149,4 +151,47 @@ fn a_totals_row_that_disagrees_fails() {
         c.message
     );
     assert!(x.needs_review);
+}
+
+/// The generator's GB18030 CSV: `# key：value` lines, the period line right above the header.
+#[test]
+fn a_key_value_line_right_above_the_header_stays_a_field() {
+    let rows = vec![
+        vec![t("# 户名：李晓梅"), E, E, E, E],
+        vec![t("# 账号：6222 0212 4191 5263"), E, E, E, E],
+        vec![t("# 币种：人民币"), E, E, E, E],
+        vec![t("# 起止日期：2026-03-01 至 2026-03-31"), E, E, E, E],
+        vec![
+            t("交易日期"),
+            t("收/支"),
+            t("交易金额"),
+            t("账户余额"),
+            t("摘要"),
+        ],
+        vec![
+            t("2026-03-01"),
+            t("支出"),
+            t("2.21"),
+            t("5,387.91"),
+            t("短信服务费"),
+        ],
+    ];
+    let doc = Document {
+        source: common::source("export.csv", "csv"),
+        pages: vec![],
+        sheets: vec![Sheet {
+            name: "export".into(),
+            index: 1,
+            rows,
+            merged: vec![],
+            warnings: vec![],
+        }],
+    };
+    let x = extract_bank_statement(&doc).unwrap();
+    assert_eq!(x.fields["account_number"], "6222 0212 4191 5263");
+    assert_eq!(x.fields["period_start"], "2026-03-01");
+    assert_eq!(x.fields["period_end"], "2026-03-31");
+    assert_eq!(x.records.len(), 1);
+    assert_eq!(x.records[0]["amount"], "-2.21");
+    assert_eq!(x.records[0]["currency"], "CNY");
 }
