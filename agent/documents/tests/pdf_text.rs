@@ -209,6 +209,16 @@ fn chinese_stsong_ucs2_statement_line() {
     let d = word(p, "2024-03-01");
     assert!((d.bbox.x1 - d.bbox.x0 - 50.0).abs() < 0.01, "{:?}", d.bbox);
     assert_matches_poppler(&bytes, p);
+
+    // Letter-spaced Chinese (Tc = 0.4 em) stays one word; a real gap still splits.
+    let content = format!(
+        "BT /F1 10 Tf 4 Tc 1 0 0 1 40 700 Tm {} Tj 1 0 0 1 200 700 Tm {} Tj ET",
+        utf16_hex("对方户名"),
+        utf16_hex("张三"),
+    );
+    let bytes = build(vec![PageSpec::new(content.as_bytes()).font("F1", stsong())]);
+    let p = &read(&bytes)[0];
+    assert_eq!(texts(p), ["对方户名", "张三"]);
 }
 
 #[test]

@@ -66,6 +66,9 @@ pub(super) struct Glyph {
     pub(super) dir: u8,
     /// The code decoded to whitespace only: a word break, not a word.
     pub(super) space: bool,
+    /// Extra displayed distance after the glyph from positive character spacing (`Tc`): letter-
+    /// spaced words (common in Chinese statements) must not fall apart into characters.
+    pub(super) slack: f32,
 }
 
 /// An image XObject placed on the page.
@@ -431,6 +434,11 @@ impl<'a> Interp<'a, '_> {
             3
         };
         let em = (trm[2] * trm[2] + trm[3] * trm[3]).sqrt();
+        let slack = if g.size != 0.0 && g.tc > 0.0 {
+            g.tc * (trm[0] * trm[0] + trm[1] * trm[1]).sqrt() / g.size.abs()
+        } else {
+            0.0
+        };
         if !bbox.iter().all(|v| v.is_finite()) || !em.is_finite() {
             return;
         }
@@ -442,6 +450,7 @@ impl<'a> Interp<'a, '_> {
             em,
             dir,
             space,
+            slack,
         });
     }
 }

@@ -453,3 +453,98 @@ fn cmyk(v: &[u8; 4]) -> [u8; 3] {
     let f = |c: u8| ((255 - u32::from(c)) * k / 255) as u8;
     [f(v[0]), f(v[1]), f(v[2])]
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use lopdf::dictionary;
+
+    /// A 64×16 bitmap with a black block at columns 8..24, rows 4..12.
+    fn black_block(x: u32, y: u32) -> bool {
+        (8..24).contains(&x) && (4..12).contains(&y)
+    }
+
+    fn gray(img: &DynamicImage) -> GrayImage {
+        img.to_luma8()
+    }
+
+    #[test]
+    fn ccitt_g4_decodes_with_black_as_zero() {
+        let mut enc = fax::encoder::Encoder::new(fax::VecWriter::new());
+        for y in 0..16 {
+            let pels = (0..64).map(|x| {
+                if black_block(x, y) {
+                    fax::Color::Black
+                } else {
+                    fax::Color::White
+                }
+            });
+            enc.encode_line(pels, 64).unwrap();
+        }
+        let data = enc.finish().unwrap().finish();
+        let stream = Stream::new(
+            dictionary! {
+                "Type" => "XObject", "Subtype" => "Image", "Width" => 64, "Height" => 16,
+                "ColorSpace" => "DeviceGray", "BitsPerComponent" => 1,
+                "Filter" => "CCITTFaxDecode",
+                "DecodeParms" => dictionary! { "K" => -1, "Columns" => 64, "Rows" => 16 },
+            },
+            data,
+        );
+        let img = gray(&decode(&Document::new(), &stream, 3).unwrap());
+        assert_eq!(img.dimensions(), (64, 16));
+        for (x, y, p) in img.enumerate_pixels() {
+            assert_eq!(
+                p.0[0],
+                if black_block(x, y) { 0 } else { 255 },
+                "at {x},{y}"
+            );
+        }
+    }
+
+    #[test]
+    fn one_bit_raw_samples_and_image_masks() {
+        let mut data = Vec::new();
+        for y in 0..16 {
+            let mut row = [0u8; 8];
+            for x in 0..64u32 {
+                if !black_block(x, y) {
+                    row[(x / 8) as usize] |= 0x80 >> (x % 8);
+                }
+            }
+            data.extend_from_slice(&row);
+        }
+        let dict = dictionary! {
+            "Type" => "XObject", "Subtype" => "Image", "Width" => 64, "Height" => 16,
+            "ColorSpace" => "DeviceGray", "BitsPerComponent" => 1,
+        };
+        let img = gray(&decode(&Document::new(), &Stream::new(dict, data.clone()), 1).unwrap());
+        assert_eq!(img.get_pixel(10, 5).0[0], 0);
+        assert_eq!(img.get_pixel(40, 5).0[0], 255);
+        // /Decode [1 0] inverts.
+        let dict = dictionary! {
+            "Type" => "XObject", "Subtype" => "Image", "Width" => 64, "Height" => 16,
+            "ImageMask" => true, "Decode" => vec![1.into(), 0.into()],
+        };
+        let img = gray(&decode(&Document::new(), &Stream::new(dict, data), 1).unwrap());
+        assert_eq!(img.get_pixel(10, 5).0[0], 255);
+        assert_eq!(img.get_pixel(40, 5).0[0], 0);
+    }
+
+    #[test]
+    fn unsupported_and_oversized_images_are_unreadable() {
+        let dict = dictionary! {
+            "Subtype" => "Image", "Width" => 100000, "Height" => 100000,
+            "ColorSpace" => "DeviceGray", "BitsPerComponent" => 8,
+        };
+        let err = decode(&Document::new(), &Stream::new(dict, vec![]), 4).unwrap_err();
+        assert_eq!(err.code, ErrorCode::ImageUnreadable);
+        assert!(err.message.contains("page 4"), "{err}");
+        let dict = dictionary! {
+            "Subtype" => "Image", "Width" => 10, "Height" => 10, "Filter" => "JPXDecode",
+        };
+        let err = decode(&Document::new(), &Stream::new(dict, vec![0; 10]), 2).unwrap_err();
+        assert!(err.message.contains("JPEG 2000"), "{err}");
+    }
+}

@@ -40,12 +40,21 @@ pub fn read(bytes: &[u8], opts: &DigitiseOptions) -> Result<Vec<Page>, DigitiseE
     let mut jobs = Vec::new();
     for (&number, &id) in &page_ids {
         let geom = PageGeom::of(&doc, id);
-        let drawn = content::interpret_page(&doc, id, number, &geom, &mut fonts)?;
-        let words = words::build(&drawn, &geom);
-        if words.is_empty()
-            && !drawn.images.is_empty()
-            && let Some(job) = images::ocr_job(&doc, number, &geom, &drawn.images)?
-        {
+        // lopdf's decoders and the image codecs are third-party code fed hostile bytes: a
+        // panic in them becomes this page's error instead of taking the process down.
+        let page = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let drawn = content::interpret_page(&doc, id, number, &geom, &mut fonts)?;
+            let words = words::build(&drawn, &geom);
+            let job = if words.is_empty() && !drawn.images.is_empty() {
+                images::ocr_job(&doc, number, &geom, &drawn.images)?
+            } else {
+                None
+            };
+            Ok::<_, DigitiseError>((words, job))
+        }))
+        .map_err(|_| corrupt(format!("page {number} could not be interpreted")))?;
+        let (words, job) = page?;
+        if let Some(job) = job {
             jobs.push(job);
             continue;
         }

@@ -31,6 +31,7 @@ struct Current {
     base: f32,
     em: f32,
     dir: u8,
+    slack: f32,
     last: Option<(u32, u32, f32)>,
 }
 
@@ -60,7 +61,7 @@ pub(super) fn build(drawn: &Drawn, geom: &PageGeom) -> Vec<Word> {
         let (start, end, base) = along(g);
         if let Some(c) = &mut cur {
             let em = c.em.max(g.em).max(0.1);
-            let gap = start - c.end;
+            let gap = start - c.end - c.slack;
             let same_run = c.dir == g.dir && (base - c.base).abs() < 0.3 * em;
             if same_run && gap <= GAP_EM * em && gap > -0.6 * em {
                 // Fake bold draws each glyph twice, a hair apart: keep one.
@@ -79,6 +80,7 @@ pub(super) fn build(drawn: &Drawn, geom: &PageGeom) -> Vec<Word> {
                 ];
                 c.end = c.end.max(end);
                 c.em = c.em.max(g.em);
+                c.slack = g.slack;
                 c.last = Some((g.start, g.end, start));
                 continue;
             }
@@ -91,6 +93,7 @@ pub(super) fn build(drawn: &Drawn, geom: &PageGeom) -> Vec<Word> {
             base,
             em: g.em,
             dir: g.dir,
+            slack: g.slack,
             last: Some((g.start, g.end, start)),
         });
     }
