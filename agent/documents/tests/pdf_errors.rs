@@ -126,7 +126,8 @@ fn self_referencing_form_terminates() {
             "BBox" => vec![0.into(), 0.into(), 10.into(), 10.into()],
             "Resources" => dictionary! { "XObject" => dictionary! { "Me" => form_id } },
         },
-        b"/Me Do".to_vec(),
+        // Eight self-draws per level: 8^12 runs without a budget.
+        b"/Me Do /Me Do /Me Do /Me Do /Me Do /Me Do /Me Do /Me Do".to_vec(),
     );
     doc.objects.insert(form_id, Object::Stream(form));
     let page_id = *doc.get_pages().get(&1).unwrap();

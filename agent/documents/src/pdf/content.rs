@@ -14,6 +14,9 @@ use std::rc::Rc;
 
 /// Form XObjects nested deeper than this are skipped.
 const MAX_FORM_DEPTH: u32 = 12;
+/// Form XObjects run per page at most: a form that draws itself many times per level would
+/// otherwise cost its fan-out to the power of the depth limit.
+const MAX_FORMS_PER_PAGE: u32 = 5_000;
 /// Glyphs recorded per page at most.
 const MAX_GLYPHS: usize = 2_000_000;
 /// `q` nesting kept at most; deeper saves are ignored along with their restores.
@@ -112,6 +115,7 @@ struct Interp<'a, 'c> {
     stack: Vec<GState>,
     tm: Matrix,
     tlm: Matrix,
+    forms_run: u32,
 }
 
 /// Runs the page's content streams. Fails only when a content stream the page names is missing
@@ -166,6 +170,7 @@ pub(super) fn interpret_page<'a>(
         stack: Vec::new(),
         tm: IDENTITY,
         tlm: IDENTITY,
+        forms_run: 0,
     };
     it.run(&data, resources, 0);
     Ok(it.out)
@@ -341,7 +346,8 @@ impl<'a> Interp<'a, '_> {
                 stream,
                 ctm: self.gs.ctm,
             }),
-            Some(b"Form") if depth < MAX_FORM_DEPTH => {
+            Some(b"Form") if depth < MAX_FORM_DEPTH && self.forms_run < MAX_FORMS_PER_PAGE => {
+                self.forms_run += 1;
                 let Some(data) = stream_bytes(stream) else {
                     return;
                 };
