@@ -77,6 +77,16 @@ fn statement_page() -> Canvas {
     c
 }
 
+/// (own, waited-for children) CPU seconds from /proc/self/stat; CPU time is what the
+/// comparison rests on when other processes share the cores.
+fn cpu_seconds() -> (f64, f64) {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let f: Vec<f64> = rest.split(' ').map(|v| v.parse().unwrap_or(0.0)).collect();
+    // Fields 14-17 of proc(5), counted from field 3 here; clock ticks are 100 Hz on Linux.
+    ((f[11] + f[12]) / 100.0, (f[13] + f[14]) / 100.0)
+}
+
 #[test]
 #[ignore = "measurement; run explicitly with --release"]
 fn seconds_per_page_ours_vs_cli() {
@@ -127,6 +137,16 @@ fn seconds_per_page_ours_vs_cli() {
     println!("A4 200 dpi, eng+chi_sim, 2 cores:");
     println!("  one page:    CLI {cli_1:.2} s   ours {ours_1:.2} s (warm engine)");
     println!("  4 pages/2 threads, per page: CLI {cli_2x4:.2} s   ours {ours_2x4:.2} s");
+    let (own0, kids0) = cpu_seconds();
+    let _ = ours(4);
+    let (own1, _) = cpu_seconds();
+    let _ = cli(2) + cli(2);
+    let (_, kids1) = cpu_seconds();
+    println!(
+        "  CPU per page: CLI {:.2} s   ours {:.2} s",
+        (kids1 - kids0) / 4.0,
+        (own1 - own0) / 4.0
+    );
     let words = ocr_pages(vec![page.job(1)], &opts).unwrap()[0].words.len();
     println!("  words on the page: {words}");
 }
