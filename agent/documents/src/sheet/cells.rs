@@ -302,7 +302,7 @@ mod tests {
         assert!(ctx.warnings.is_empty());
         assert_eq!(
             ctx.number(6222020200012345678.0, 4, 1),
-            CellValue::Text("6222020200012346000".into())
+            CellValue::Text("6222020200012345000".into())
         );
         assert!(ctx.warnings[0].contains("cell B5"), "{:?}", ctx.warnings);
     }

@@ -22,8 +22,18 @@ pub(crate) fn uncompressed_limit(max_file_bytes: u64) -> u64 {
     MAX_UNCOMPRESSED_BYTES.max(max_file_bytes.saturating_mul(5) / 2)
 }
 
+/// What the guard noticed while inflating, so the reader can skip work.
+#[derive(Debug, Default)]
+pub(crate) struct Inspection {
+    /// Whether any `xl/worksheets/` part mentions `<mergeCell`: calamine's merged-range lookup
+    /// re-parses a whole worksheet, a third of the reading time on a large sheet.
+    pub(crate) has_merged_cells: bool,
+}
+
+const MERGE_NEEDLE: &[u8] = b"<mergeCell";
+
 /// Refuses archives that would expand beyond `limit` bytes or that lie about their sizes.
-pub(crate) fn check_zip(bytes: &[u8], limit: u64) -> Result<(), DigitiseError> {
+pub(crate) fn check_zip(bytes: &[u8], limit: u64) -> Result<Inspection, DigitiseError> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| corrupt(&e))?;
     let mut declared_total: u64 = 0;
     for i in 0..archive.len() {
@@ -44,6 +54,7 @@ pub(crate) fn check_zip(bytes: &[u8], limit: u64) -> Result<(), DigitiseError> {
         )));
     }
     let mut actual_total: u64 = 0;
+    let mut inspection = Inspection::default();
     for i in 0..archive.len() {
         let entry = archive.by_index(i).map_err(|e| corrupt(&e))?;
         if entry.is_dir() {
@@ -51,35 +62,59 @@ pub(crate) fn check_zip(bytes: &[u8], limit: u64) -> Result<(), DigitiseError> {
         }
         let declared = entry.size();
         let name = entry.name().to_string();
-        let mut counter = Counter(0);
+        let mut counter = Counter {
+            count: 0,
+            search: name.starts_with("xl/worksheets/") && !inspection.has_merged_cells,
+            found: false,
+            tail: Vec::new(),
+        };
         std::io::copy(&mut entry.take(declared.saturating_add(1)), &mut counter)
             .map_err(|e| corrupt(&format!("entry '{name}': {e}")))?;
-        if counter.0 > declared {
+        inspection.has_merged_cells |= counter.found;
+        if counter.count > declared {
             return Err(bomb(format!(
                 "entry '{name}' declares {declared} bytes but expands to more"
             )));
         }
-        actual_total = actual_total.saturating_add(counter.0);
+        actual_total = actual_total.saturating_add(counter.count);
         if actual_total > limit {
             return Err(bomb(format!(
                 "entries expand to more than the limit of {limit} bytes"
             )));
         }
     }
-    Ok(())
+    Ok(inspection)
 }
 
-/// Counts bytes written and drops them.
-struct Counter(u64);
+/// Counts bytes written and drops them, optionally looking for [`MERGE_NEEDLE`] (across
+/// buffer boundaries, hence the tail of the previous buffer).
+struct Counter {
+    count: u64,
+    search: bool,
+    found: bool,
+    tail: Vec<u8>,
+}
 
 impl Write for Counter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0 += buf.len() as u64;
+        self.count += buf.len() as u64;
+        if self.search && !self.found {
+            self.tail
+                .extend_from_slice(&buf[..buf.len().min(MERGE_NEEDLE.len())]);
+            self.found = contains(&self.tail, MERGE_NEEDLE) || contains(buf, MERGE_NEEDLE);
+            let keep = buf.len().saturating_sub(MERGE_NEEDLE.len());
+            self.tail.clear();
+            self.tail.extend_from_slice(&buf[keep..]);
+        }
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
 }
 
 fn bomb(detail: String) -> DigitiseError {

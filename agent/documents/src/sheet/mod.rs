@@ -26,9 +26,12 @@ pub fn read(kind: Kind, bytes: &[u8], opts: &DigitiseOptions) -> Result<Vec<Shee
         ),
         None => (kind, bytes),
     };
+    let mut inspection = guard::Inspection {
+        has_merged_cells: true,
+    };
     match kind {
         Kind::Xlsx | Kind::Xlsb | Kind::Ods => {
-            guard::check_zip(bytes, guard::uncompressed_limit(opts.max_file_bytes))?
+            inspection = guard::check_zip(bytes, guard::uncompressed_limit(opts.max_file_bytes))?
         }
         Kind::Xls => {}
         other => {
@@ -39,14 +42,14 @@ pub fn read(kind: Kind, bytes: &[u8], opts: &DigitiseOptions) -> Result<Vec<Shee
         }
     }
     match kind {
-        Kind::Xlsx => read_xlsx(bytes),
+        Kind::Xlsx => read_xlsx(bytes, inspection.has_merged_cells),
         Kind::Xlsb => read_xlsb(bytes),
         Kind::Xls => read_xls(bytes),
         _ => read_ods(bytes),
     }
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Vec<Sheet>, DigitiseError> {
+fn read_xlsx(bytes: &[u8], has_merged_cells: bool) -> Result<Vec<Sheet>, DigitiseError> {
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| open_error("xlsx", &e))?;
     let metas = wb.sheets_metadata().to_vec();
     let mut sheets = Vec::new();
@@ -54,9 +57,12 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Sheet>, DigitiseError> {
         if meta.typ != SheetType::WorkSheet {
             continue;
         }
-        let merged = wb
-            .merge_cells_by_sheet_name(&meta.name)
-            .map_err(|e| sheet_error("xlsx", &meta.name, &e))?;
+        let merged = if has_merged_cells {
+            wb.merge_cells_by_sheet_name(&meta.name)
+                .map_err(|e| sheet_error("xlsx", &meta.name, &e))?
+        } else {
+            Vec::new()
+        };
         let range = wb
             .worksheet_range_ref(&meta.name)
             .map_err(|e| sheet_error("xlsx", &meta.name, &e))?;
