@@ -12,7 +12,8 @@
 #   build:   gcc g++ pkg-config libclang-dev libtesseract-dev libleptonica-dev
 #   runtime: libtesseract5 tesseract-ocr-eng tesseract-ocr-chi-sim (OCR, English + Simplified
 #            Chinese), xvfb (headless display for UI steps), fonts-noto-cjk fonts-dejavu-core
-#   tests:   poppler-utils (pdftotext, the reference for PDF text), postgresql (a real database
+#   tests:   poppler-utils (pdftotext, the reference for PDF text), fonts-liberation2 (the
+#            Helvetica-metric font the scanned samples are drawn with), postgresql (a real database
 #            for the PostgreSQL sink tests), sqlite3
 # Rust comes from rustup/cargo (rust-toolchain.toml pins 1.95.0); crates come from crates.io.
 set -euo pipefail
@@ -30,7 +31,7 @@ fi
 
 BUILD_PKGS="gcc g++ libc6-dev pkg-config libclang-dev libtesseract-dev libleptonica-dev"
 RUNTIME_PKGS="libtesseract5 tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim xvfb fonts-noto-cjk fonts-dejavu-core"
-TEST_PKGS="poppler-utils postgresql sqlite3"
+TEST_PKGS="poppler-utils postgresql sqlite3 fonts-liberation2"
 
 apt_install() {
     local missing=()

@@ -11,10 +11,10 @@ use std::io::{Cursor, Read, Write};
 /// Declared uncompressed total above which a workbook is refused (statements are a few MB).
 pub(crate) const MAX_UNCOMPRESSED_BYTES: u64 = 500 * 1024 * 1024;
 /// Compression ratio above which a large entry is refused.
-pub(crate) const MAX_RATIO: u64 = 200;
+pub(crate) const MAX_RATIO: u64 = 100;
 /// Entries smaller than this are never refused for their ratio: tiny XML parts compress very
 /// well and are harmless.
-pub(crate) const RATIO_MIN_ENTRY_BYTES: u64 = 50 * 1024 * 1024;
+pub(crate) const RATIO_MIN_ENTRY_BYTES: u64 = 16 * 1024 * 1024;
 
 /// The total allowed for a caller whose file limit is `max_file_bytes`: never below
 /// [`MAX_UNCOMPRESSED_BYTES`], and 2.5 times the file limit when that was raised.
