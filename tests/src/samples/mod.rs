@@ -27,7 +27,8 @@ pub struct Sample {
     pub bytes: Vec<u8>,
     /// What `docket extract` must find in it.
     pub truth: Truth,
-    /// Number of pages (sheets are not counted: 1 for workbooks and CSV).
+    /// Number of pages as `docket extract` reports them in `source.pages`: sheets for a workbook
+    /// ([`sheet::XLSX_SHEETS`]), 1 for CSV.
     pub pages: usize,
 }
 
@@ -96,7 +97,7 @@ pub fn xlsx(name: &str, s: &Statement) -> Result<Sample> {
         name: name.to_string(),
         bytes: sheet::xlsx(s)?,
         truth: Truth::of(s, Printed::ALL),
-        pages: 1,
+        pages: sheet::XLSX_SHEETS,
     })
 }
 

@@ -1,5 +1,6 @@
 //! "Scanned" statements: laid-out pages rasterised at 200 dpi in greyscale with real system fonts
-//! (DejaVu Sans, Noto Sans CJK SC), then made to look scanned — a slight seeded rotation, paper
+//! (Liberation Sans, metric-compatible with the Helvetica of the digital PDFs, and Noto Sans CJK
+//! SC), then made to look scanned — a slight seeded rotation, paper
 //! tone, speckles — and written as a JPEG-per-page PDF or a PNG carrying its dpi. Nothing here
 //! draws a text layer: a scan's only text is in its pixels, as with a real scanner.
 
@@ -16,8 +17,8 @@ use rand_chacha::ChaCha8Rng;
 /// Scan resolution.
 pub const DPI: f32 = 200.0;
 
-const LATIN: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
-const LATIN_BOLD: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
+const LATIN: &str = "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf";
+const LATIN_BOLD: &str = "/usr/share/fonts/truetype/liberation2/LiberationSans-Bold.ttf";
 const CJK: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
 /// Face index of "Noto Sans CJK SC" in the collection (JP, KR, SC, TC, HK).
 const CJK_SC_INDEX: u32 = 2;
@@ -30,11 +31,11 @@ pub struct ScanFonts {
 }
 
 impl ScanFonts {
-    /// Load the system fonts (Debian `fonts-dejavu-core`, `fonts-noto-cjk`).
+    /// Load the system fonts (Debian `fonts-liberation2`, `fonts-noto-cjk`).
     pub fn load() -> Result<ScanFonts> {
         let load = |path: &str, index: u32| -> Result<FontVec> {
             let bytes = std::fs::read(path).with_context(|| {
-                format!("reading font {path} (install fonts-dejavu-core and fonts-noto-cjk)")
+                format!("reading font {path} (install fonts-liberation2 and fonts-noto-cjk)")
             })?;
             FontVec::try_from_vec_and_index(bytes, index)
                 .with_context(|| format!("parsing font {path} (face {index})"))
@@ -78,8 +79,8 @@ pub fn rasterise(page: &PageLayout, fonts: &ScanFonts) -> GrayImage {
             Some(upem) => PxScale::from(em * font.height_unscaled() / upem),
             None => PxScale::from(em),
         };
-        // Squeeze glyphs horizontally to the layout's metrics (Helvetica / ½-em ASCII): DejaVu
-        // and Noto are wider, and unsqueezed text would run into the next column.
+        // Squeeze glyphs horizontally to the layout's metrics (Helvetica / ½-em ASCII) where a font
+        // is wider (Noto CJK), so text never runs into the next column.
         let natural = advance(font, base, &t.text);
         let target = text_width(&t.text, t.face, t.size) * k;
         let scale = if natural > target && natural > 0.0 {

@@ -21,6 +21,9 @@ fn excel_date(d: chrono::NaiveDate) -> Result<ExcelDateTime> {
         .with_context(|| format!("date {d} out of Excel's range"))
 }
 
+/// Worksheets in [`xlsx`]'s workbook: the statement and an informational summary.
+pub const XLSX_SHEETS: usize = 2;
+
 /// A statement as an xlsx workbook: sheet "Statement" (English) or "交易明细" (Chinese), in the
 /// flavour's vocabulary and columns, plus an unrelated "Summary" sheet.
 pub fn xlsx(s: &Statement) -> Result<Vec<u8>> {

@@ -2,6 +2,9 @@
 //! conversion of pixel boxes to page points. Pages run in parallel, one single-threaded engine per
 //! worker; engines are pooled because starting one costs ~100 ms.
 //!
+//! A page that is mostly CJK while other languages are loaded too is read a second time with the
+//! CJK language alone, and the two readings are combined word by word ([`script`]).
+//!
 //! This module must never guess text: a word comes back exactly as Tesseract read it (apart from
 //! the CJK spacing and colon fixes in [`cjk`]), with Tesseract's own confidence, so that the
 //! extractor can decide what to trust.
@@ -9,11 +12,12 @@
 pub mod cjk;
 pub mod clean;
 pub mod deskew;
+pub mod script;
 pub mod tesseract;
 
 use crate::{DigitiseError, DigitiseOptions};
 use docket_core::geometry::BBox;
-use docket_core::ocr::{Ocr, OcrError, PageImage};
+use docket_core::ocr::{OcrError, PageImage};
 use docket_core::{ErrorCode, Page, TextOrigin, Word};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -105,11 +109,13 @@ pub fn ocr_pages(jobs: Vec<OcrJob>, opts: &DigitiseOptions) -> Result<Vec<Page>,
                         }
                     },
                 };
+                // The CJK-only engine is started on the first page that needs it.
+                let mut cjk_engine: Option<TesseractEngine> = None;
                 let mut healthy = true;
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(job) = jobs.get(i) else { break };
-                    let page = recognise_job(&mut engine, job, &opts.languages);
+                    let page = recognise_job(&mut engine, &mut cjk_engine, job, &opts.languages);
                     healthy &= page.is_ok();
                     if let Ok(mut r) = results.lock() {
                         r[i] = Some(page);
@@ -117,6 +123,9 @@ pub fn ocr_pages(jobs: Vec<OcrJob>, opts: &DigitiseOptions) -> Result<Vec<Page>,
                 }
                 if healthy {
                     checkin(engine);
+                    if let Some(e) = cjk_engine {
+                        checkin(e);
+                    }
                 }
             });
         }
@@ -140,22 +149,43 @@ pub fn ocr_pages(jobs: Vec<OcrJob>, opts: &DigitiseOptions) -> Result<Vec<Page>,
     Ok(pages)
 }
 
-/// Deskews, recognises and maps one page.
+/// Deskews, recognises and maps one page; a mostly-CJK page is read a second time with the
+/// CJK language alone (engine in `cjk_engine`, started on first use) and the readings combined.
 fn recognise_job(
     engine: &mut TesseractEngine,
+    cjk_engine: &mut Option<TesseractEngine>,
     job: &OcrJob,
     languages: &str,
 ) -> Result<Page, DigitiseError> {
     let mut grey = to_grey(&job.image);
     clean::despeckle(&mut grey);
     let (image, angle) = deskew::deskew(grey);
-    let words = engine.recognise(&image, languages).map_err(|e| {
+    let failed = |e: OcrError| {
         let code = match e {
             OcrError::Unavailable(_) => ErrorCode::OcrUnavailable,
             OcrError::Failed(_) => ErrorCode::OcrUnavailable,
         };
         DigitiseError::new(code, format!("page {}: {e}", job.number))
-    })?;
+    };
+    if engine.languages() != languages {
+        *engine = TesseractEngine::new(languages)?;
+    }
+    let mut rows = engine.recognise_rows(&image).map_err(failed)?;
+    if let Some(cjk) = script::cjk_language(languages)
+        && script::cjk_share(&rows) >= script::CJK_PAGE_SHARE
+    {
+        if cjk_engine.is_none() {
+            // Its data is installed (the mixed engine loaded it), so a failure here is a broken
+            // library: keep the mixed reading rather than fail a page that was read.
+            *cjk_engine = checkout(cjk).ok();
+        }
+        if let Some(e) = cjk_engine.as_mut()
+            && let Ok(cjk_rows) = e.recognise_rows(&image)
+        {
+            rows = script::combine(&rows, cjk_rows);
+        }
+    }
+    let words = cjk::merge_lines(rows);
     Ok(Page {
         number: job.number,
         width: job.width_pt,
