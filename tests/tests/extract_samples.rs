@@ -42,7 +42,11 @@ fn compare(name: &str, got: &Value, truth: &Value) -> Vec<String> {
             "currency",
             "description",
         ] {
-            let (gv, tv) = if scanned && key == "description" { (squash(&g[key]), squash(&t[key])) } else { (g[key].clone(), t[key].clone()) };
+            let (gv, tv) = if scanned && key == "description" {
+                (squash(&g[key]), squash(&t[key]))
+            } else {
+                (g[key].clone(), t[key].clone())
+            };
             if gv != tv {
                 problems.push(format!(
                     "{name}: records[{i}].{key} = {} expected {}",
