@@ -115,7 +115,7 @@ case "$MODE" in
         say "cargo build (the end-to-end tests drive the built docket binary)"
         cargo build --workspace --locked
         say "cargo test (whole workspace; real Tesseract, SQLite, PostgreSQL)"
-        cargo test --workspace --locked
+        cargo test --workspace --locked --no-fail-fast
         ;;
     *)
         echo "usage: installer/install.sh [--deps|--demo|--test]" >&2

@@ -110,3 +110,67 @@ fn demo_runs_and_is_idempotent() -> Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn custom_json_schema_is_accepted_but_needs_an_extractor() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let schema = dir.path().join("slip.json");
+    std::fs::write(
+        &schema,
+        r#"{"type":"object","properties":{"amount":{"type":"string"}}}"#,
+    )?;
+    let doc = dir.path().join("s.xlsx");
+    let s = docket_e2e::samples::xlsx(
+        "s.xlsx",
+        &docket_e2e::samples::Statement::generate(&docket_e2e::samples::Spec::march_2026(
+            docket_e2e::samples::Flavour::English,
+            "USD",
+            51,
+            5,
+        )),
+    )?;
+    std::fs::write(&doc, &s.bytes)?;
+    let o = docket(
+        &[
+            "extract",
+            "--json",
+            "--schema",
+            &schema.display().to_string(),
+            &doc.display().to_string(),
+        ],
+        &[],
+    )?;
+    assert!(
+        out(&o).contains("DK-E0203"),
+        "custom schema reaches the extractor stage: {}",
+        out(&o)
+    );
+    let o = docket(
+        &[
+            "extract",
+            "--schema",
+            "no-such-schema",
+            &doc.display().to_string(),
+        ],
+        &[],
+    )?;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("DK-E0202"), "{}", err(&o));
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{ not json")?;
+    let o = docket(
+        &[
+            "extract",
+            "--schema",
+            &bad.display().to_string(),
+            &doc.display().to_string(),
+        ],
+        &[],
+    )?;
+    assert!(
+        err(&o).contains("line 1"),
+        "a broken schema file names the position: {}",
+        err(&o)
+    );
+    Ok(())
+}
