@@ -16,10 +16,8 @@ fn dropped_amounts(dir: &std::path::Path) -> Result<Vec<String>> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        assert!(
-            !name.ends_with(".tmp") && !(name.starts_with('.') && name.contains("tmp")),
-            "no temp file left: {name}"
-        );
+        let temp = name.ends_with(".tmp") || (name.starts_with('.') && name.contains("tmp"));
+        assert!(!temp, "no temp file left: {name}");
         if p.extension().is_some_and(|x| x == "jsonl") {
             for line in std::fs::read_to_string(&p)?.lines() {
                 let v: serde_json::Value = serde_json::from_str(line)?;
