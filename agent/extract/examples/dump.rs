@@ -36,4 +36,15 @@ fn main() {
             println!("{}", cells.join(" | "));
         }
     }
+    match docket_extract::extract_bank_statement(&doc) {
+        Ok(x) => {
+            for r in &x.records {
+                println!("RECORD {} {} {}", r["date"], r["amount"], r["description"]);
+            }
+            for c in &x.checks {
+                println!("CHECK {} {:?} {}", c.name, c.status, c.message);
+            }
+        }
+        Err(e) => println!("EXTRACT ERROR {e}"),
+    }
 }

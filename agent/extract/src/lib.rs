@@ -115,11 +115,20 @@ pub fn extract_bank_statement(doc: &Document) -> Result<Extraction, ExtractError
     let date_texts: Vec<String> = areas
         .iter()
         .flat_map(|a| {
-            let dc = a.roles.iter().position(|r| *r == Role::Date);
-            a.rows
+            let cols: Vec<usize> = a
+                .roles
                 .iter()
-                .filter_map(move |r| dc.map(|c| table::cell_text(&r.cells[c])))
+                .enumerate()
+                .filter(|(_, r)| matches!(r, Role::Date | Role::BookingDate))
+                .map(|(i, _)| i)
+                .collect();
+            a.rows.iter().flat_map(move |r| {
+                cols.iter()
+                    .map(|c| table::cell_text(&r.cells[*c]))
+                    .collect::<Vec<_>>()
+            })
         })
+        .filter(|t| !t.is_empty())
         .collect();
     let mut found = fields::Found::default();
     found.read(&to_segments(&outside), DateOrder::DayFirst, extractor);
@@ -134,18 +143,36 @@ pub fn extract_bank_statement(doc: &Document) -> Result<Extraction, ExtractError
         found.read(&to_segments(&outside), order, extractor);
     }
 
-    let mut records = Vec::new();
+    let anchor = year_anchor(&found, &outside, &date_texts, order);
+    let mut records: Vec<table::Record> = Vec::new();
     let mut totals = Vec::new();
     let mut opening = None;
     let mut leftovers = Vec::new();
-    for a in &areas {
+    let mut duplicates = Vec::new();
+    let mut kept_tables: Vec<(usize, usize)> = Vec::new();
+    for (ai, a) in areas.iter().enumerate() {
         let ctx = table::Context {
             order,
             currency: found.fields.currency.clone(),
             extractor,
             records_before: records.len(),
+            year_anchor: anchor.as_ref().map(|x| x.0),
         };
         let built = table::build(&a.roles, &a.rows, &ctx);
+        // A workbook that repeats its table on a second sheet (a formatted copy, amounts as
+        // numbers instead of `¥` text) holds the same transactions once: the copy is dropped.
+        if let Some(&(start, _)) = kept_tables.iter().find(|(start, len)| {
+            *len == built.records.len()
+                && !built.records.is_empty()
+                && records[*start..start + len]
+                    .iter()
+                    .zip(&built.records)
+                    .all(|(x, y)| x.tx == y.tx)
+        }) {
+            duplicates.push((ai, start));
+            continue;
+        }
+        kept_tables.push((records.len(), built.records.len()));
         for (i, used) in built.consumed.iter().enumerate() {
             if !used {
                 leftovers.push(a.row_pieces[i].clone());
@@ -172,7 +199,33 @@ pub fn extract_bank_statement(doc: &Document) -> Result<Extraction, ExtractError
     ] {
         *b = b.map(|v| parse::with_minor_units(v, currency.as_deref()));
     }
-    let checks = checks::run(&found.fields, &records, &totals);
+    let mut checks = checks::run(&found.fields, &records, &totals);
+    let inferred: Vec<usize> = (0..records.len())
+        .filter(|i| records[*i].year_inferred)
+        .collect();
+    if let (false, Some((d, source))) = (inferred.is_empty(), &anchor) {
+        checks.push(docket_core::Check {
+            name: "date_year".into(),
+            status: CheckStatus::Pass,
+            message: format!(
+                "{} dates are printed without a year; the year was inferred from {source} (statement ends {d}): each such date is the latest one on or before it",
+                inferred.len()
+            ),
+            records: inferred,
+        });
+    }
+    for (ai, start) in &duplicates {
+        checks.push(docket_core::Check {
+            name: "duplicate_table".into(),
+            status: CheckStatus::Pass,
+            message: format!(
+                "the table of {} {} repeats the transactions read from record {start} on; read once",
+                if from_pages { "area" } else { "sheet" },
+                ai + 1
+            ),
+            records: vec![],
+        });
+    }
     let mut provenance = found.prov;
     for (i, r) in records.iter().enumerate() {
         for (name, p) in &r.prov {
@@ -198,6 +251,31 @@ pub fn extract_bank_statement(doc: &Document) -> Result<Extraction, ExtractError
         provenance,
         needs_review,
     })
+}
+
+/// The last day the statement covers, for dates printed without a year, and where it was found:
+/// the printed period, else a heading month (`对账单 2024年01月`), else the latest full date in
+/// the table.
+fn year_anchor(
+    found: &fields::Found,
+    outside: &[Vec<table::Piece>],
+    date_texts: &[String],
+    order: DateOrder,
+) -> Option<(chrono::NaiveDate, String)> {
+    if let Some(d) = found.fields.period_end {
+        return Some((d, "the statement period".into()));
+    }
+    for line in outside {
+        let text = table::join_texts(line.iter().map(|p| p.text.as_str()));
+        if let Some(d) = parse::heading_month_end(&text) {
+            return Some((d, format!("the heading \"{text}\"")));
+        }
+    }
+    date_texts
+        .iter()
+        .filter_map(|t| parse::parse_datetime(t, order).map(|x| x.0))
+        .max()
+        .map(|d| (d, "the latest full date in the table".into()))
 }
 
 fn serialise_error(e: serde_json::Error) -> ExtractError {

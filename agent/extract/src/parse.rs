@@ -3,7 +3,7 @@
 //! state unambiguously (an amount like `1,234` with a comma that could be a decimal comma is read
 //! only when its grouping proves it) and it never touches floating point.
 
-use chrono::{NaiveDate, NaiveTime};
+use chrono::{Datelike, NaiveDate, NaiveTime};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
@@ -221,19 +221,25 @@ pub enum DateOrder {
 }
 
 /// Decides the order of ambiguous all-numeric dates from the dates of one document: a first
-/// number above 12 proves day-first, a second above 12 proves month-first; with no proof,
-/// `default` (day-first unless the statement is in US dollars).
+/// number above 12 proves day-first, a second above 12 proves month-first (dates without a year,
+/// `12/29`, count too). With no proof, a column whose first number never changes while the
+/// second does is a month followed by days (a statement covers one month far more often than
+/// the first twelve days of several); otherwise `default` (day-first unless in US dollars).
 pub fn detect_order<'a>(texts: impl Iterator<Item = &'a str>, default: DateOrder) -> DateOrder {
     let (mut day_first, mut month_first) = (0, 0);
+    let mut firsts = std::collections::BTreeSet::new();
+    let mut seconds = std::collections::BTreeSet::new();
     for t in texts {
-        if let Some(tokens) = date_tokens(t)
-            && tokens.len() == 3
-            && tokens.iter().all(|x| x.chars().all(|c| c.is_ascii_digit()))
-            && tokens[2].len() != 1
-            && tokens[0].len() <= 2
-        {
+        let Some(tokens) = date_tokens(t) else {
+            continue;
+        };
+        let numeric = tokens.iter().all(|x| x.chars().all(|c| c.is_ascii_digit()));
+        let dated = tokens.len() == 3 && tokens[2].len() != 1;
+        if numeric && (dated || tokens.len() == 2) && tokens[0].len() <= 2 {
             let a: u32 = tokens[0].parse().unwrap_or(0);
             let b: u32 = tokens[1].parse().unwrap_or(0);
+            firsts.insert(a);
+            seconds.insert(b);
             if a > 12 && b <= 12 {
                 day_first += 1;
             } else if b > 12 && a <= 12 {
@@ -241,13 +247,75 @@ pub fn detect_order<'a>(texts: impl Iterator<Item = &'a str>, default: DateOrder
             }
         }
     }
-    if day_first > month_first {
-        DateOrder::DayFirst
-    } else if month_first > day_first {
-        DateOrder::MonthFirst
-    } else {
-        default
+    let unproven = day_first == 0 && month_first == 0;
+    if unproven && firsts.len() == 1 && seconds.len() > 1 {
+        month_first = 1;
+    } else if unproven && seconds.len() == 1 && firsts.len() > 1 {
+        day_first = 1;
     }
+    match day_first.cmp(&month_first) {
+        std::cmp::Ordering::Greater => DateOrder::DayFirst,
+        std::cmp::Ordering::Less => DateOrder::MonthFirst,
+        std::cmp::Ordering::Equal => default,
+    }
+}
+
+/// Reads a date printed without a year (`12/29`, `01-05`, `1月5日`) as `(month, day)`; `order`
+/// settles which number is the month, as for full dates.
+pub fn parse_month_day(s: &str, order: DateOrder) -> Option<(u32, u32)> {
+    let t = s
+        .trim()
+        .trim_matches(|c: char| matches!(c, '[' | ']' | '\t' | ' ') || is_edge_noise(c));
+    let tokens = date_tokens(t)?;
+    if tokens.len() != 2 || tokens.iter().any(|x| x.len() > 2) {
+        return None;
+    }
+    let a: u32 = tokens[0].parse().ok()?;
+    let b: u32 = tokens[1].parse().ok()?;
+    let (m, d) = if t.contains('月') || order == DateOrder::MonthFirst {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    // 29 February is valid in a leap year; checking against one keeps it.
+    NaiveDate::from_ymd_opt(2000, m, d).map(|_| (m, d))
+}
+
+/// The year of a yearless date: the latest date on or before `anchor` (the end of the period
+/// the statement covers), so `12/29` on a statement ending in January is December of the year
+/// before.
+pub fn infer_year(month: u32, day: u32, anchor: NaiveDate) -> Option<NaiveDate> {
+    let y = anchor.year();
+    match NaiveDate::from_ymd_opt(y, month, day) {
+        Some(d) if d <= anchor => Some(d),
+        _ => NaiveDate::from_ymd_opt(y - 1, month, day),
+    }
+}
+
+/// The last day of the month a heading names (`2024年01月`, `2025年1月`), used to date a
+/// statement whose rows print no year.
+pub fn heading_month_end(s: &str) -> Option<NaiveDate> {
+    let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    let (head, _) = compact.split_once('月')?;
+    let (y, m) = head.rsplit_once('年')?;
+    let y: String = y
+        .chars()
+        .rev()
+        .take_while(char::is_ascii_digit)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    if y.len() != 4 || m.is_empty() || m.len() > 2 || !m.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let (y, m): (i32, u32) = (y.parse().ok()?, m.parse().ok()?);
+    let next = if m == 12 {
+        NaiveDate::from_ymd_opt(y + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(y, m + 1, 1)
+    }?;
+    next.pred_opt()
 }
 
 const MONTHS: [&str; 12] = [
@@ -510,6 +578,50 @@ mod tests {
             ))
         );
         assert!(parse_period("2026-01-01 to 2026-01-31", df).is_some());
+    }
+
+    #[test]
+    fn yearless_dates_take_the_year_of_the_statement() {
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap_or_default();
+        let mf = DateOrder::MonthFirst;
+        assert_eq!(parse_month_day("12/29", mf), Some((12, 29)));
+        assert_eq!(parse_month_day("1月5日", DateOrder::DayFirst), Some((1, 5)));
+        assert_eq!(
+            parse_month_day("29/12", DateOrder::DayFirst),
+            Some((12, 29))
+        );
+        assert_eq!(parse_month_day("13/29", mf), None);
+        assert_eq!(parse_month_day("2026-01-05", mf), None);
+        let end = heading_month_end("招商银行信用卡对账单（个人消费卡账户 2024年01月）（补）");
+        assert_eq!(end, Some(d(2024, 1, 31)));
+        assert_eq!(heading_month_end("2023年12月"), Some(d(2023, 12, 31)));
+        assert_eq!(heading_month_end("共43笔记录"), None);
+        // December rows on a January statement belong to the year before.
+        assert_eq!(infer_year(12, 29, d(2024, 1, 31)), Some(d(2023, 12, 29)));
+        assert_eq!(infer_year(1, 5, d(2024, 1, 31)), Some(d(2024, 1, 5)));
+        assert_eq!(
+            detect_order(["12/29", "01/02"].into_iter(), DateOrder::DayFirst),
+            mf
+        );
+    }
+
+    #[test]
+    fn a_constant_first_number_is_the_month() {
+        let texts = ["05/01/2023", "05/01/2023", "05/02/2023", "05/03/2023"];
+        assert_eq!(
+            detect_order(texts.into_iter(), DateOrder::DayFirst),
+            DateOrder::MonthFirst
+        );
+        let texts = ["01/05/2023", "02/05/2023", "03/05/2023"];
+        assert_eq!(
+            detect_order(texts.into_iter(), DateOrder::MonthFirst),
+            DateOrder::DayFirst
+        );
+        assert_eq!(
+            detect_order(["05/01/2023"].into_iter(), DateOrder::DayFirst),
+            DateOrder::DayFirst,
+            "one date proves nothing"
+        );
     }
 
     #[test]

@@ -43,6 +43,13 @@ fn grid(sheet: &Sheet, across: bool) -> Vec<Vec<String>> {
     g
 }
 
+fn known_headers(cells: &[String]) -> usize {
+    cells
+        .iter()
+        .filter(|c| vocab::header_role(c).is_some())
+        .count()
+}
+
 fn header_roles(cells: &[String]) -> Option<Vec<Role>> {
     let non_blank = cells.iter().filter(|c| !c.is_empty()).count();
     let raw: Vec<Option<Role>> = cells.iter().map(|c| vocab::header_role(c)).collect();
@@ -60,8 +67,11 @@ fn find_header(g: &[Vec<String>]) -> Option<(usize, usize, Vec<Role>)> {
             return Some((r, 1, roles));
         }
         // A key/value line (`起止日期：…`) right above the header is not part of it.
+        // A title line (`中国银行信用卡账单(2025年01月)`) above a complete header is not part of
+        // it either: the join must name more columns than the next row alone does.
         if let Some(next) = g.get(r + 1)
             && !g[r].iter().any(|c| c.contains([':', '：']))
+            && (header_roles(next).is_none() || known_headers(&g[r]) > 0)
         {
             let joined: Vec<String> = g[r]
                 .iter()

@@ -94,15 +94,19 @@ pub struct RowIn {
 
 /// Settles header roles: the first column of each role wins (ICBC prints the amount twice, in
 /// transaction and in booking currency); several description columns are all kept;
-/// `交易时间` becomes the date when there is no date column.
+/// `交易时间` becomes the date when there is no date column; a booking date becomes the date
+/// when there is no transaction date (see [`Role::BookingDate`] for why the transaction date
+/// wins).
 pub fn resolve_roles(raw: &[Option<Role>]) -> Vec<Role> {
-    let has_date = raw.contains(&Some(Role::Date));
+    let has_txn_date = raw.contains(&Some(Role::Date));
+    let has_date = has_txn_date || raw.contains(&Some(Role::BookingDate));
     let mut seen: Vec<Role> = Vec::new();
     raw.iter()
         .map(|r| {
             let r = match r {
                 Some(Role::DateOrTime) if has_date => Role::Time,
                 Some(Role::DateOrTime) => Role::Date,
+                Some(Role::BookingDate) if !has_txn_date => Role::Date,
                 Some(r) => *r,
                 None => Role::Other,
             };
@@ -145,6 +149,8 @@ pub struct Record {
     pub prov: Vec<(&'static str, Provenance)>,
     /// The direction column said neither in nor out (`不计收支`, `/`): the sign is a guess.
     pub direction_unknown: bool,
+    /// The date was printed without a year and the year was inferred from the statement.
+    pub year_inferred: bool,
 }
 
 /// A printed totals row.
@@ -185,6 +191,21 @@ pub struct Context<'a> {
     pub extractor: &'a str,
     /// Records already read from earlier tables (for totals bookkeeping).
     pub records_before: usize,
+    /// The last day the statement covers, which dates rows printed without a year; `None` when
+    /// the document gives no year anywhere (such rows are then not read).
+    pub year_anchor: Option<chrono::NaiveDate>,
+}
+
+/// A row's date as read: the value, an optional time, and whether its year was inferred.
+type RowDate = (chrono::NaiveDate, Option<chrono::NaiveTime>, bool);
+
+/// Reads a date cell, inferring the year of a yearless date from the context's anchor.
+fn row_date(text: &str, ctx: &Context<'_>) -> Option<RowDate> {
+    if let Some((d, t)) = parse::parse_datetime(text, ctx.order) {
+        return Some((d, t, false));
+    }
+    let (m, d) = parse::parse_month_day(text, ctx.order)?;
+    parse::infer_year(m, d, ctx.year_anchor?).map(|d| (d, None, true))
 }
 
 fn col(roles: &[Role], role: Role) -> Option<usize> {
@@ -211,6 +232,7 @@ pub fn build(roles: &[Role], rows: &[RowIn], ctx: &Context<'_>) -> Built {
         ..Built::default()
     };
     let date_c = col(roles, Role::Date);
+    let booking_c = col(roles, Role::BookingDate);
     for (ri, row) in rows.iter().enumerate() {
         let texts: Vec<String> = row.cells.iter().map(|c| cell_text(c)).collect();
         if texts.iter().all(|t| t.is_empty()) {
@@ -239,7 +261,12 @@ pub fn build(roles: &[Role], rows: &[RowIn], ctx: &Context<'_>) -> Built {
             out.consumed[ri] = true;
             continue;
         }
-        let date = date_c.and_then(|c| parse::parse_datetime(&texts[c], ctx.order));
+        // The transaction date wins; a row that prints only a booking date is dated by it.
+        let date = match date_c {
+            Some(c) if !texts[c].is_empty() => row_date(&texts[c], ctx).map(|d| (d, c)),
+            Some(_) => booking_c.and_then(|b| row_date(&texts[b], ctx).map(|d| (d, b))),
+            None => None,
+        };
         let any_money = roles.iter().enumerate().any(|(i, r)| {
             (r.is_money() || *r == Role::Balance) && parse::parse_amount(&texts[i]).is_some()
         });
@@ -255,8 +282,8 @@ pub fn build(roles: &[Role], rows: &[RowIn], ctx: &Context<'_>) -> Built {
             out.consumed[ri] = true;
             continue;
         }
-        if let Some((d, t)) = date {
-            if let Some(rec) = record(roles, &row.cells, &texts, d, t, ctx) {
+        if let Some((d, dc)) = date {
+            if let Some(rec) = record(roles, &row.cells, &texts, d, dc, ctx) {
                 out.records.push(rec);
                 out.consumed[ri] = true;
             }
@@ -282,18 +309,26 @@ fn record(
     roles: &[Role],
     cells: &[Vec<Piece>],
     texts: &[String],
-    date: chrono::NaiveDate,
-    time: Option<chrono::NaiveTime>,
+    (date, time, year_inferred): RowDate,
+    date_c: usize,
     ctx: &Context<'_>,
 ) -> Option<Record> {
     let ex = ctx.extractor;
     let mut prov = Vec::new();
-    let date_c = col(roles, Role::Date)?;
     if let Some(p) = provenance(&cells[date_c], ex) {
         prov.push(("date", p.clone()));
         if time.is_some() {
             prov.push(("time", p));
         }
+    }
+    // The booking date is not a record field, but a reviewer (or a ledger that dates by it)
+    // finds it here.
+    if let Some(b) = col(roles, Role::BookingDate)
+        && b != date_c
+        && !texts[b].is_empty()
+        && let Some(p) = provenance(&cells[b], ex)
+    {
+        prov.push(("booking_date", p));
     }
     let mut time = time;
     if time.is_none()
@@ -393,6 +428,7 @@ fn record(
         },
         prov,
         direction_unknown,
+        year_inferred,
     })
 }
 

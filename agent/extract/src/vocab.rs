@@ -5,8 +5,13 @@
 /// What a table column holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
-    /// Booking or transaction date.
+    /// Transaction date (交易日), or the only date column a table has.
     Date,
+    /// Booking / posting date (记账日, Post date) of a table that also prints a transaction date.
+    /// The transaction date wins (it is when the customer acted, and what the counterparty's
+    /// records show); the booking date is the fallback for rows whose transaction date is blank
+    /// (CMB credit prints repayments with a booking date only) and is kept in provenance.
+    BookingDate,
     /// A column that holds a date-time (`交易时间`) or only a time, settled by whether the table
     /// also has a date column.
     DateOrTime,
@@ -67,18 +72,18 @@ pub fn normalise(s: &str) -> String {
 const EXACT: &[(&str, Role)] = &[
     ("date", Role::Date),
     ("transactiondate", Role::Date),
-    ("postingdate", Role::Date),
-    ("postdate", Role::Date),
-    ("valuedate", Role::Date),
-    ("bookingdate", Role::Date),
+    ("postingdate", Role::BookingDate),
+    ("postdate", Role::BookingDate),
+    ("valuedate", Role::BookingDate),
+    ("bookingdate", Role::BookingDate),
     ("txndate", Role::Date),
     ("日期", Role::Date),
     ("交易日期", Role::Date),
-    ("记账日期", Role::Date),
-    ("记账日", Role::Date),
+    ("记账日期", Role::BookingDate),
+    ("记账日", Role::BookingDate),
     ("交易日", Role::Date),
-    ("银行记账日", Role::Date),
-    ("入账日期", Role::Date),
+    ("银行记账日", Role::BookingDate),
+    ("入账日期", Role::BookingDate),
     ("交易时间", Role::DateOrTime),
     ("time", Role::Time),
     ("时间", Role::Time),
@@ -214,6 +219,9 @@ pub fn header_role(text: &str) -> Option<Role> {
     if n.ends_with("amount") || n.ends_with("金额") {
         return Some(Role::Amount);
     }
+    if n.ends_with("postdate") || n.ends_with("postingdate") || n.starts_with("记账") {
+        return Some(Role::BookingDate);
+    }
     if n.ends_with("date") || n.ends_with("日期") {
         return Some(Role::Date);
     }
@@ -344,6 +352,8 @@ mod tests {
     #[test]
     fn header_vocabulary() {
         assert_eq!(header_role("Transaction Date"), Some(Role::Date));
+        assert_eq!(header_role("Post date"), Some(Role::BookingDate));
+        assert_eq!(header_role("银行记账日"), Some(Role::BookingDate));
         assert_eq!(header_role("Paid In"), Some(Role::Credit));
         assert_eq!(header_role("交易金额(收入)"), Some(Role::Credit));
         assert_eq!(header_role("交易金额（支出）"), Some(Role::Debit));
