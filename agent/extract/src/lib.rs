@@ -63,6 +63,7 @@ struct Area {
     roles: Vec<Role>,
     rows: Vec<RowIn>,
     row_pieces: Vec<Vec<Piece>>,
+    inferred: bool,
 }
 
 /// Reads a bank statement: header fields, transactions, provenance and checks.
@@ -77,6 +78,7 @@ pub fn extract_bank_statement(doc: &Document) -> Result<Extraction, ExtractError
                 roles: a.roles,
                 rows: a.rows,
                 row_pieces: a.row_pieces,
+                inferred: false,
             })
             .collect();
         (a, o)
@@ -88,6 +90,7 @@ pub fn extract_bank_statement(doc: &Document) -> Result<Extraction, ExtractError
                 roles: a.roles,
                 rows: a.rows,
                 row_pieces: a.row_pieces,
+                inferred: a.inferred,
             })
             .collect();
         (a, o)
@@ -212,6 +215,18 @@ pub fn extract_bank_statement(doc: &Document) -> Result<Extraction, ExtractError
                 inferred.len()
             ),
             records: inferred,
+        });
+    }
+    for (ai, a) in areas.iter().enumerate().filter(|(_, a)| a.inferred) {
+        checks.push(docket_core::Check {
+            name: "header_inferred".into(),
+            status: CheckStatus::Pass,
+            message: format!(
+                "sheet {} has no header row; column roles were inferred from the cells (the balance column by running-balance consistency): {:?}",
+                ai + 1,
+                a.roles
+            ),
+            records: vec![],
         });
     }
     for (ai, start) in &duplicates {

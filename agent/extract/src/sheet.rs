@@ -3,6 +3,7 @@
 //! `收入 | 支出`) is joined, vertically merged cells are filled down. Cells keep their grid
 //! position as provenance (`[col,row,col,row]`). It must never read a sheet without a header.
 
+use crate::parse;
 use crate::table::{Piece, RowIn, is_table_header, resolve_roles};
 use crate::vocab::{self, Role};
 use docket_core::{BBox, Document, Sheet};
@@ -16,6 +17,8 @@ pub struct Area {
     pub rows: Vec<RowIn>,
     /// All pieces of each row, for the rows the table reader does not take.
     pub row_pieces: Vec<Vec<Piece>>,
+    /// The sheet has no header row: the roles were inferred from the cells (see [`infer_roles`]).
+    pub inferred: bool,
 }
 
 /// The sheet as text, with merged values filled: down the first column of a vertical merge, and
@@ -111,7 +114,9 @@ pub fn areas(doc: &Document) -> (Vec<Area>, Vec<Vec<Piece>>) {
     for sheet in &doc.sheets {
         let g = grid(sheet, false);
         let gh = grid(sheet, true);
-        let Some((hr, n, roles)) = find_header(&gh) else {
+        let found = find_header(&gh).map(|(hr, n, roles)| (hr, n, roles, false));
+        let found = found.or_else(|| infer_roles(&g).map(|(r0, roles)| (r0, 0, roles, true)));
+        let Some((hr, n, roles, inferred)) = found else {
             for (r, row) in g.iter().enumerate() {
                 outside.push(pieces(sheet, row, r).into_iter().flatten().collect());
             }
@@ -124,6 +129,7 @@ pub fn areas(doc: &Document) -> (Vec<Area>, Vec<Vec<Piece>>) {
             roles: roles.clone(),
             rows: Vec::new(),
             row_pieces: Vec::new(),
+            inferred,
         };
         for (r, row) in g.iter().enumerate().skip(hr + n) {
             let mut cells = pieces(sheet, row, r);
@@ -138,4 +144,169 @@ pub fn areas(doc: &Document) -> (Vec<Area>, Vec<Vec<Piece>>) {
         out.push(area);
     }
     (out, outside)
+}
+
+/// Per column of the data rows: whether every filled cell is a date, an amount, or text.
+fn all_cells(rows: &[&Vec<String>], c: usize, f: impl Fn(&str) -> bool) -> bool {
+    rows.iter()
+        .all(|r| r.get(c).is_none_or(|t| t.is_empty() || f(t)))
+}
+
+fn amount_at(r: &[String], c: usize) -> Option<rust_decimal::Decimal> {
+    r.get(c)
+        .and_then(|t| parse::parse_amount(t))
+        .map(|(d, _)| d)
+}
+
+/// Column roles of a sheet without a header row (a bank CSV export of bare rows), inferred from
+/// the cells: one column of dates in every row, one text column (the description), and either
+/// one signed amount column or two amount columns that are never filled together (debit and
+/// credit). A fully filled amount column whose differences match the row amounts is the running
+/// balance, and it alone tells the debit column from the credit column. Returns the first data
+/// row and the roles, or `None` whenever any of this is not unambiguous: guessing columns would
+/// put money in the wrong place, so such a sheet stays "no statement found".
+pub fn infer_roles(g: &[Vec<String>]) -> Option<(usize, Vec<Role>)> {
+    let first = g
+        .iter()
+        .position(|r| r.first().is_some_and(|t| parse::is_date(t)))?;
+    let rows: Vec<&Vec<String>> = g[first..]
+        .iter()
+        .filter(|r| r.iter().any(|t| !t.is_empty()))
+        .collect();
+    if rows.len() < 3 {
+        return None;
+    }
+    let width = rows.iter().map(|r| r.len()).max()?;
+    let filled = |c: usize| {
+        rows.iter()
+            .filter(|r| r.get(c).is_some_and(|t| !t.is_empty()))
+            .count()
+    };
+    let is_amount = |t: &str| parse::parse_amount(t).is_some() && !parse::is_date(t);
+    let dates: Vec<usize> = (0..width)
+        .filter(|&c| filled(c) == rows.len() && all_cells(&rows, c, parse::is_date))
+        .collect();
+    let amounts: Vec<usize> = (0..width)
+        .filter(|&c| filled(c) > 0 && !dates.contains(&c) && all_cells(&rows, c, is_amount))
+        .collect();
+    let texts: Vec<usize> = (0..width)
+        .filter(|&c| filled(c) > 0 && !dates.contains(&c) && !amounts.contains(&c))
+        .collect();
+    let ([date], [desc, ..]) = (dates.as_slice(), texts.as_slice()) else {
+        return None;
+    };
+    let mut roles = vec![Role::Other; width];
+    roles[*date] = Role::Date;
+    roles[*desc] = Role::Description;
+    // The running balance: a full column whose step from row to row is a row's amount (read
+    // top-down, the amount of the lower row; bottom-up, of the upper one).
+    let row_amount = |r: &[String], bal: usize| {
+        amounts
+            .iter()
+            .filter(|&&c| c != bal)
+            .find_map(|&c| amount_at(r, c).map(|v| (v, c)))
+    };
+    let mut balance = None;
+    for &b in amounts.iter().filter(|&&c| filled(c) == rows.len()) {
+        for top_down in [true, false] {
+            let mut steps = Vec::new();
+            for w in rows.windows(2) {
+                let (older, newer) = if top_down { (w[0], w[1]) } else { (w[1], w[0]) };
+                let (Some(x), Some(y), Some((v, c))) = (
+                    amount_at(older, b),
+                    amount_at(newer, b),
+                    row_amount(newer, b),
+                ) else {
+                    continue;
+                };
+                if (y - x).abs() == v.abs() {
+                    steps.push((c, y > x));
+                }
+            }
+            if steps.len() * 5 >= (rows.len() - 1) * 4 && steps.len() >= 2 {
+                if balance.is_some() {
+                    return None;
+                }
+                balance = Some((b, steps));
+            }
+        }
+    }
+    let money: Vec<usize> = amounts
+        .iter()
+        .copied()
+        .filter(|c| balance.as_ref().is_none_or(|(b, _)| b != c))
+        .collect();
+    match money.as_slice() {
+        [a] if filled(*a) == rows.len() => roles[*a] = Role::Amount,
+        [a, b] => {
+            let both = rows
+                .iter()
+                .any(|r| amount_at(r, *a).is_some() && amount_at(r, *b).is_some());
+            let (_, steps) = balance.as_ref()?;
+            if both {
+                return None;
+            }
+            // Votes for "a is the debit column": a step down on an a-row, a step up on a b-row.
+            let (mut a_debit, mut a_credit) = (0, 0);
+            for (c, up) in steps {
+                if (*c == *a) != *up {
+                    a_debit += 1;
+                } else {
+                    a_credit += 1;
+                }
+            }
+            if a_debit > 2 * a_credit {
+                roles[*a] = Role::Debit;
+                roles[*b] = Role::Credit;
+            } else if a_credit > 2 * a_debit {
+                roles[*a] = Role::Credit;
+                roles[*b] = Role::Debit;
+            } else {
+                return None;
+            }
+        }
+        _ => return None,
+    }
+    if let Some((b, _)) = balance {
+        roles[b] = Role::Balance;
+    }
+    Some((first, roles))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grid(rows: &[&str]) -> Vec<Vec<String>> {
+        rows.iter()
+            .map(|r| r.split(',').map(str::to_string).collect())
+            .collect()
+    }
+
+    #[test]
+    fn a_headerless_export_gets_its_roles_from_the_running_balance() {
+        let g = grid(&[
+            "01/03/2026,SALARY,,1000.00,1000.00",
+            "02/03/2026,GROCER,12.50,,987.50",
+            "03/03/2026,RENT,500.00,,487.50",
+            "04/03/2026,REFUND,,2.50,490.00",
+        ]);
+        use Role::*;
+        assert_eq!(
+            infer_roles(&g),
+            Some((0, vec![Date, Description, Debit, Credit, Balance]))
+        );
+    }
+
+    #[test]
+    fn without_a_balance_two_amount_columns_stay_unread() {
+        let g = grid(&[
+            "01/03/2026,SALARY,,1000.00",
+            "02/03/2026,GROCER,12.50,",
+            "03/03/2026,RENT,500.00,",
+        ]);
+        assert_eq!(infer_roles(&g), None, "which side is the debit is a guess");
+        let notes = grid(&["Note,see below,", "Thanks,,"]);
+        assert_eq!(infer_roles(&notes), None);
+    }
 }
