@@ -1,0 +1,76 @@
+//! The rule detectors: each keeps bounded, time-windowed state per account and turns legs into
+//! alerts. Detectors only see legs in time order; they never look ahead or do I/O.
+
+pub(crate) mod cycle;
+pub(crate) mod fan;
+pub(crate) mod flow;
+pub(crate) mod late_night;
+
+use crate::model::{Alert, Channel, CustomerKind, RuleId};
+use chrono::NaiveDateTime;
+use rust_decimal::Decimal;
+use std::rc::Rc;
+
+/// One side of a transaction as seen from `account`.
+pub(crate) struct Leg {
+    pub id: Rc<str>,
+    pub account: Rc<str>,
+    pub counterparty: Option<Rc<str>>,
+    /// Signed: positive into `account`.
+    pub amount: Decimal,
+    pub currency: Rc<str>,
+    pub channel: Channel,
+    /// Seconds since the epoch.
+    pub ts: i64,
+    /// Wall-clock time in the pack's zone.
+    pub local: NaiveDateTime,
+    pub kind: Option<CustomerKind>,
+    pub counterparty_country: Option<Rc<str>>,
+    /// Booked on `account` in the input (not derived from the counterparty's side).
+    pub own: bool,
+}
+
+/// A rule's streaming state.
+pub(crate) trait Detector {
+    fn leg(&mut self, leg: &Leg, out: &mut Vec<Alert>);
+    fn finish(&mut self, out: &mut Vec<Alert>);
+}
+
+/// Build an alert with its deterministic id.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn alert(
+    rule: RuleId,
+    subject: &str,
+    txns: Vec<String>,
+    mut accounts: Vec<String>,
+    score: f64,
+    en: String,
+    zh: String,
+    params: serde_json::Value,
+) -> Alert {
+    let first = txns.first().cloned().unwrap_or_default();
+    accounts.retain(|a| a != subject);
+    let mut seen = std::collections::HashSet::new();
+    accounts.retain(|a| seen.insert(a.clone()));
+    accounts.insert(0, subject.to_owned());
+    Alert {
+        id: format!("A-{rule}-{subject}-{first}"),
+        rule,
+        subject: subject.to_owned(),
+        score: score.clamp(0.0, 1.0),
+        transactions: txns,
+        accounts,
+        explanation_en: en,
+        explanation_zh: zh,
+        params,
+    }
+}
+
+/// Score from how far a measure exceeds its threshold: 0.5 at the threshold, 1.0 at twice it.
+pub(crate) fn excess_score(measure: Decimal, threshold: Decimal) -> f64 {
+    use rust_decimal::prelude::ToPrimitive;
+    let r = crate::pack::share(measure, threshold)
+        .to_f64()
+        .unwrap_or(1.0);
+    (0.5 * r).clamp(0.0, 1.0)
+}
