@@ -42,6 +42,8 @@ pub struct RunOutcome {
     pub written: usize,
     /// Records a sink already had (idempotent re-delivery).
     pub duplicates: usize,
+    /// Records of re-ingested documents that an earlier run had already delivered: not sent again.
+    pub already_delivered: usize,
     /// Records still pending because a sink failed.
     pub pending: usize,
     /// Whether this run resumed an interrupted one.
@@ -169,6 +171,7 @@ pub fn run(flow: &FlowSpec, store: &mut Store, data_dir: &Path) -> Result<RunOut
         quarantined: 0,
         written: 0,
         duplicates: 0,
+        already_delivered: 0,
         pending: 0,
         resumed,
         report: flow.report.clone(),
@@ -230,7 +233,9 @@ pub fn run(flow: &FlowSpec, store: &mut Store, data_dir: &Path) -> Result<RunOut
                     continue;
                 }
                 Ok(ex) => {
-                    status = stage_records(store, &run_id, flow, &ex, &sha)?;
+                    let (st, earlier) = stage_records(store, &run_id, flow, &ex, &sha)?;
+                    status = st;
+                    outcome.already_delivered += earlier;
                     fault("after_outbox");
                 }
             }
@@ -338,19 +343,21 @@ fn list_inbox(flow: &FlowSpec) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Builds the outbox rows of a document and commits them with the file's new status.
+/// Builds the outbox rows of a document and commits them with the file's new status. Returns the
+/// status and how many of its records an earlier run already delivered (re-ingested documents).
 fn stage_records(
     store: &mut Store,
     run_id: &str,
     flow: &FlowSpec,
     ex: &Extraction,
     sha: &str,
-) -> Result<String> {
+) -> Result<(String, usize)> {
     let hold = flow.hold_on_failed_checks && (ex.needs_review || ex.has_failed_checks());
     let row_status = if hold { "held" } else { "pending" };
     let file_status = if hold { "review" } else { "extracted" };
     let extraction = serde_json::to_string(ex)?;
     let tx = store.conn_mut().transaction()?;
+    let mut earlier = 0usize;
     for w in &flow.writes {
         let target = format!("{} {}", crate::flow::describe_sink(&w.sink), w.table);
         for (i, rec) in ex.records.iter().enumerate() {
@@ -361,10 +368,20 @@ fn stage_records(
                 canonical.as_bytes(),
             ]);
             let values = column_values(w, ex, rec, run_id)?;
-            tx.execute(
+            let inserted = tx.execute(
                 "INSERT OR IGNORE INTO outbox (step_id, key, run_id, doc_sha256, target, payload, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![w.step_id, key, run_id, sha, target, serde_json::to_string(&values)?, row_status, now()],
             )?;
+            if inserted == 0 {
+                let prior: String = tx.query_row(
+                    "SELECT status FROM outbox WHERE step_id = ?1 AND key = ?2",
+                    params![w.step_id, key],
+                    |r| r.get(0),
+                )?;
+                if prior == "written" {
+                    earlier += 1;
+                }
+            }
         }
     }
     tx.execute(
@@ -389,7 +406,7 @@ fn stage_records(
     )?;
     tx.commit()?;
     ledger::write_head(store)?;
-    Ok(file_status.to_string())
+    Ok((file_status.to_string(), earlier))
 }
 
 /// Column values as JSON-tagged pairs for the outbox payload.

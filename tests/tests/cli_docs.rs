@@ -104,6 +104,7 @@ fn demo_runs_and_is_idempotent() -> Result<()> {
     let o = docket(&["--json", "demo", &demo], &[])?;
     let v: serde_json::Value = serde_json::from_str(out(&o).trim())?;
     assert_eq!(v["written"], 0, "second demo run writes nothing new: {v}");
+    assert_eq!(v["already_delivered"].as_u64(), Some(written), "{v}");
     assert_eq!(
         common::backoffice_rows(&dir.path().join("demo/backoffice.db"))?.len() as u64,
         written

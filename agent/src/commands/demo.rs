@@ -49,7 +49,7 @@ pub fn run(g: &Global, args: &DemoArgs) -> anyhow::Result<i32> {
         println!("{}", serde_json::to_string(&outcome)?);
     } else if !g.quiet {
         println!(
-            "run {} {}: {} file(s) — {} done, {} for review, {} quarantined; {} transaction(s) written to {}, {} already there",
+            "run {} {}: {} file(s) — {} done, {} for review, {} quarantined; {} transaction(s) written to {}, {} already delivered by an earlier run",
             outcome.run_id,
             outcome.status,
             outcome.files,
@@ -58,7 +58,7 @@ pub fn run(g: &Global, args: &DemoArgs) -> anyhow::Result<i32> {
             outcome.quarantined,
             outcome.written,
             dir.join("backoffice.db").display(),
-            outcome.duplicates
+            outcome.already_delivered + outcome.duplicates
         );
         if let Some(r) = &outcome.report {
             println!("summary: {}", r.display());

@@ -209,7 +209,7 @@ pub fn run(g: &Global, args: &RunArgs) -> Result<i32> {
         println!("{}", serde_json::to_string(&outcome)?);
     } else if !g.quiet {
         println!(
-            "run {} {}{}: {} file(s) — {} done, {} for review, {} quarantined; {} record(s) written, {} already present, {} pending",
+            "run {} {}{}: {} file(s) — {} done, {} for review, {} quarantined; {} record(s) written, {} already delivered, {} pending",
             outcome.run_id,
             outcome.status,
             if outcome.resumed { " (resumed)" } else { "" },
@@ -218,7 +218,7 @@ pub fn run(g: &Global, args: &RunArgs) -> Result<i32> {
             outcome.review,
             outcome.quarantined,
             outcome.written,
-            outcome.duplicates,
+            outcome.already_delivered + outcome.duplicates,
             outcome.pending
         );
         if let Some(r) = &outcome.report {
