@@ -1,5 +1,7 @@
 //! Rule-pack validation: the shipped pack, and every problem reported with line and column.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use docket_rules::RulePack;
 
 #[test]

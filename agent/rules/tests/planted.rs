@@ -1,6 +1,8 @@
 //! Generated transaction sets: a clean population (salaries, rent, shopping) that must alert
 //! nothing, and planted laundering patterns that must each alert with the exact transactions.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use chrono::{DateTime, Duration, FixedOffset, TimeZone};
 use docket_rules::{Channel, CustomerKind, RuleId, RulePack, ScreenError, Txn, screen};
 use rust_decimal::Decimal;
