@@ -68,6 +68,11 @@ pub enum Command {
         after_help = "Examples:\n  docket run installer/demo/flow.yaml\n  docket run --check flows/daily.yaml      # validate only\n\nA run killed at any point resumes when started again, without losing or repeating a record."
     )]
     Run(commands::run::RunArgs),
+    /// Screen transactions for money-laundering and fraud patterns; alerts and cases go to the store.
+    #[command(
+        after_help = "Examples:\n  docket screen --json transfers.csv\n  docket extract --json march.pdf > march.jsonl && docket screen march.jsonl\n  docket screen --map from_account=付款账号 --map to_account=收款账号 --map amount=金额 --map timestamp=交易时间 export.xlsx\n\nExit codes: 0 no alert, 1 alerts raised, 2 bad input."
+    )]
+    Screen(commands::screen::ScreenArgs),
     /// Inspect the run ledger.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -102,6 +107,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Extract(args) => commands::extract::run(g, &args),
         Command::Demo(args) => commands::demo::run(g, &args),
         Command::Run(args) => commands::run::run(g, &args),
+        Command::Screen(args) => commands::screen::run(g, &args),
         Command::Audit(AuditCommand::Verify) => commands::audit::verify(g),
         Command::Doctor => commands::doctor::run(g),
         Command::Explain(args) => commands::explain::run(g, &args),

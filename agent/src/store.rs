@@ -56,6 +56,24 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_doc ON outbox(doc_sha256, status);
 
+CREATE TABLE IF NOT EXISTS alerts (
+    id          TEXT PRIMARY KEY,            -- deterministic: A-<rule>-<subject>-<first txn>
+    rule        TEXT NOT NULL,
+    subject     TEXT NOT NULL,
+    score       REAL NOT NULL,               -- a ranking in 0..1, not money
+    body        TEXT NOT NULL,               -- the alert as JSON (transactions, explanation)
+    first_seen  TEXT NOT NULL,
+    last_seen   TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS cases (
+    id          TEXT PRIMARY KEY,            -- C-<subject>
+    subject     TEXT NOT NULL,
+    alerts      TEXT NOT NULL,               -- JSON list of alert ids
+    status      TEXT NOT NULL,               -- open (review and STR states come with issue 4's rest)
+    updated_at  TEXT NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS ledger (
     seq         INTEGER PRIMARY KEY,
     ts          TEXT NOT NULL,

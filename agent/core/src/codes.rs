@@ -117,6 +117,13 @@ codes! {
     // 05xx: results that need a person
     ChecksFailed = "DK-E0501", Review, "extracted data failed its checks",
         "An arithmetic or consistency check failed (opening + sum of amounts ≠ closing, a running balance that does not follow, a totals row that disagrees). The document was marked for review and its records were not written. Compare the document with the extraction output (`docket extract FILE`).";
+    // 07xx: screening and regulatory filings
+    FilingInvalid = "DK-E0701", Reject, "suspicious-transaction report draft is incomplete or invalid",
+        "The STR draft misses data the FIU format requires, or a value is not in its code list (currency, country, transmode, indicator). Each problem names the field path and what to supply. Complete the case data and draft the report again; for PBOC/CAMLMAC reports, fields the specification allows to be unknown are written as @N.";
+    RulePackInvalid = "DK-E0702", Fatal, "screening rule pack is invalid",
+        "The rule pack YAML has problems (unknown rule or parameter, bad value, wrong unit such as `window: 3 parsecs`); each is listed with its line and column. Durations are written `30m`, `48h`, `3d`; shares `90%`; amounts `50000 CNY`. The default pack (agent/rules/packs/default.yaml) documents every parameter.";
+    ScreeningInputInvalid = "DK-E0703", Reject, "transactions to screen are incomplete or unreadable",
+        "A transfer table or extraction file could not be turned into transactions: a required column (from_account, to_account, amount, timestamp) is missing — rename columns with `--map NEW=OLD` —, or a row has an empty account, an amount that is not a decimal, or a timestamp that is not a date. The message names the file, row and column.";
     // 06xx: environment
     DisplayUnavailable = "DK-E0601", Fatal, "no X display available",
         "UI steps need an X display. Set DISPLAY, or install Xvfb (`apt-get install xvfb`) so Docket can start a headless display.";

@@ -48,7 +48,7 @@ pub enum ScreenError {
 impl ScreenError {
     /// Stable code: the input failed the engine's checks.
     pub fn code(&self) -> ErrorCode {
-        ErrorCode::ChecksFailed
+        ErrorCode::ScreeningInputInvalid
     }
 }
 

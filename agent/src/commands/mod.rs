@@ -9,4 +9,5 @@ pub mod explain;
 pub mod extract;
 pub mod run;
 pub mod schema;
+pub mod screen;
 pub mod version;
