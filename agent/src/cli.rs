@@ -73,6 +73,9 @@ pub enum Command {
         after_help = "Examples:\n  docket screen --json transfers.csv\n  docket extract --json march.pdf > march.jsonl && docket screen march.jsonl\n  docket screen --map from_account=付款账号 --map to_account=收款账号 --map amount=金额 --map timestamp=交易时间 export.xlsx\n\nExit codes: 0 no alert, 1 alerts raised, 2 bad input."
     )]
     Screen(commands::screen::ScreenArgs),
+    /// Draft regulator reports from screening cases.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Inspect the run ledger.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -99,6 +102,17 @@ pub enum AuditCommand {
     Verify,
 }
 
+/// `docket report …`
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Draft a suspicious-transaction report (goAML 5.0.2, PBOC/CAMLMAC BSTR or a review page)
+    /// for a case raised by `docket screen`.
+    #[command(
+        after_help = "Examples:\n  docket report str C-MULE --format goaml --entity-id 1234 --entity-name 'Example Bank' --output str.xml\n  docket report str C-MULE --format camlmac --camlmac-ricd C1234567890123 --crime-type 1201 --output outbox/\n  docket report str C-MULE --format html --output case.html\n\nExit codes: 0 written, 2 unknown case or the draft is invalid (DK-E0701 lists each field and what to supply)."
+    )]
+    Str(Box<commands::str_report::StrArgs>),
+}
+
 /// Runs the parsed command and returns the exit code.
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
     crate::logging::init(&cli.global);
@@ -108,6 +122,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Demo(args) => commands::demo::run(g, &args),
         Command::Run(args) => commands::run::run(g, &args),
         Command::Screen(args) => commands::screen::run(g, &args),
+        Command::Report(ReportCommand::Str(args)) => commands::str_report::run(g, &args),
         Command::Audit(AuditCommand::Verify) => commands::audit::verify(g),
         Command::Doctor => commands::doctor::run(g),
         Command::Explain(args) => commands::explain::run(g, &args),

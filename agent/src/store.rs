@@ -74,6 +74,11 @@ CREATE TABLE IF NOT EXISTS cases (
     updated_at  TEXT NOT NULL
 );
 
+CREATE TABLE IF NOT EXISTS screened_txns (
+    id          TEXT PRIMARY KEY,            -- the screened transaction's id, as alerts name it
+    body        TEXT NOT NULL                -- the docket-rules Txn as JSON (STR drafts read it back)
+);
+
 CREATE TABLE IF NOT EXISTS ledger (
     seq         INTEGER PRIMARY KEY,
     ts          TEXT NOT NULL,

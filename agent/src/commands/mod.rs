@@ -10,4 +10,5 @@ pub mod extract;
 pub mod run;
 pub mod schema;
 pub mod screen;
+pub mod str_report;
 pub mod version;

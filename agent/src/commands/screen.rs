@@ -273,9 +273,28 @@ fn extraction_json(path: &Path, zone: Tz) -> Result<Vec<Txn>> {
     Ok(out)
 }
 
-fn persist(store: &mut Store, screening: &Screening, inputs: &[(String, String)]) -> Result<()> {
+fn persist(
+    store: &mut Store,
+    screening: &Screening,
+    txns: &[Txn],
+    inputs: &[(String, String)],
+) -> Result<()> {
     let tx = store.conn_mut().transaction()?;
     let ts = now();
+    // Only transactions behind an alert are kept: `docket report str` needs them, and storing
+    // every screened row would grow the store with data nobody reports.
+    let referenced: std::collections::HashSet<&str> = screening
+        .alerts
+        .iter()
+        .flat_map(|a| a.transactions.iter().map(String::as_str))
+        .collect();
+    for t in txns.iter().filter(|t| referenced.contains(t.id.as_str())) {
+        tx.execute(
+            "INSERT INTO screened_txns (id, body) VALUES (?1, ?2)
+             ON CONFLICT(id) DO UPDATE SET body = excluded.body",
+            params![t.id, serde_json::to_string(t)?],
+        )?;
+    }
     for a in &screening.alerts {
         tx.execute(
             "INSERT INTO alerts (id, rule, subject, score, body, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
@@ -376,10 +395,10 @@ pub fn run(g: &Global, args: &ScreenArgs) -> Result<i32> {
     }
     txns.sort_by(|a, b| a.timestamp.cmp(&b.timestamp).then_with(|| a.id.cmp(&b.id)));
     let count = txns.len();
-    let screening = docket_rules::screen(txns.into_iter(), &pack)
+    let screening = docket_rules::screen(txns.iter().cloned(), &pack)
         .map_err(|e| Failure::new(e.code(), e.to_string()))?;
     let mut store = Store::open(&g.data_dir())?;
-    persist(&mut store, &screening, &inputs)?;
+    persist(&mut store, &screening, &txns, &inputs)?;
     if g.json {
         let alerts: Vec<Value> = screening
             .alerts

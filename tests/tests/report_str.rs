@@ -1,0 +1,237 @@
+//! `docket report str` on the planted fan-in of `screen.rs`: the goAML report carries the 13
+//! transactions behind the case (and validates against the FIU schema when the fixtures and
+//! xmllint are present), the CAMLMAC message gets its `NBS…` name, the HTML page names the subject
+//! and escapes markup, the draft is ledgered, and an unknown case is refused naming it.
+
+mod common;
+
+use anyhow::Result;
+use common::{docket, err, out};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn transfers() -> String {
+    let mut csv =
+        String::from("txn_id,from_account,to_account,amount,timestamp,currency,channel,to_name\n");
+    for p in 0..20 {
+        let _ = writeln!(
+            csv,
+            "S{p:02},EMPLOYER,P{p:02},\"12,500.00\",2026-03-01 09:00:{p:02},CNY,transfer,"
+        );
+        let _ = writeln!(
+            csv,
+            "R{p:02},P{p:02},LANDLORD{p:02},4800.00,2026-03-03 10:00:{p:02},CNY,transfer,"
+        );
+    }
+    // The planted fan-in; the payee name carries markup the HTML page must escape.
+    for i in 1..=12 {
+        let _ = writeln!(
+            csv,
+            "F{i:02},PAYER{i:02},MULE,8000.00,2026-03-10 {:02}:15:00,CNY,transfer,Mule <b>Trading</b>",
+            8 + i
+        );
+    }
+    let _ = writeln!(
+        csv,
+        "X01,MULE,OUT01,90000.00,2026-03-11 16:00:00,CNY,transfer,"
+    );
+    csv
+}
+
+const ENTITY: [(&str, &str); 2] = [
+    ("DOCKET_RENTITY_ID", "1234"),
+    ("DOCKET_RENTITY_NAME", "Example Bank"),
+];
+
+fn screened(dir: &Path) -> Result<String> {
+    let file = dir.join("transfers.csv");
+    std::fs::write(&file, transfers())?;
+    let data = dir.join("data").display().to_string();
+    let o = docket(
+        &["--data-dir", &data, "screen", &file.display().to_string()],
+        &[],
+    )?;
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    Ok(data)
+}
+
+fn xsd() -> Option<PathBuf> {
+    let xsd = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/fixtures/specs/goaml/goAMLSchema-5.0.2.xsd");
+    if !xsd.is_file() {
+        eprintln!("SKIP: {} is absent; XSD validation not run", xsd.display());
+        return None;
+    }
+    if Command::new("xmllint").arg("--version").output().is_err() {
+        eprintln!("SKIP: xmllint is not installed; XSD validation not run");
+        return None;
+    }
+    Some(xsd)
+}
+
+#[test]
+fn goaml_report_carries_the_case_transactions_and_validates() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let data = screened(dir.path())?;
+    let file = dir.path().join("str.xml");
+    let f = file.display().to_string();
+    let o = docket(
+        &[
+            "--data-dir",
+            &data,
+            "report",
+            "str",
+            "C-MULE",
+            "--format",
+            "goaml",
+            "--output",
+            &f,
+        ],
+        &ENTITY,
+    )?;
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let xml = std::fs::read_to_string(&file)?;
+    assert_eq!(xml.matches("<transaction>").count(), 13, "{xml}");
+    for i in 1..=12 {
+        assert!(xml.contains(&format!("<transactionnumber>F{i:02}</transactionnumber>")));
+    }
+    assert!(xml.contains("<transactionnumber>X01</transactionnumber>"));
+    assert!(!xml.contains("<transactionnumber>S00</transactionnumber>"));
+    assert!(xml.contains("<indicator>FRDMR</indicator>"));
+    assert!(
+        xml.contains("totalling 96000.00 CNY"),
+        "narrative amounts: {xml}"
+    );
+    if let Some(xsd) = xsd() {
+        let v = Command::new("xmllint")
+            .arg("--noout")
+            .arg("--schema")
+            .arg(&xsd)
+            .arg(&file)
+            .output()?;
+        assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
+    }
+    let conn = rusqlite::Connection::open(dir.path().join("data/docket.db"))?;
+    let payload: String = conn.query_row(
+        "SELECT payload FROM ledger WHERE kind = 'str_drafted'",
+        [],
+        |r| r.get(0),
+    )?;
+    let p: serde_json::Value = serde_json::from_str(&payload)?;
+    assert_eq!(p["case"], "C-MULE");
+    assert_eq!(p["format"], "goaml");
+    assert_eq!(p["sha256"].as_str().unwrap_or("").len(), 64);
+    let v = docket(&["--data-dir", &data, "audit", "verify"], &[])?;
+    assert_eq!(v.status.code(), Some(0), "{}", out(&v));
+
+    // Without the reporting entity the draft is refused with each field and its fix.
+    let o = docket(
+        &[
+            "--data-dir",
+            &data,
+            "report",
+            "str",
+            "C-MULE",
+            "--format",
+            "goaml",
+            "--output",
+            &f,
+        ],
+        &[],
+    )?;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err(&o).contains("DK-E0701") && err(&o).contains("reporting_entity.id"),
+        "{}",
+        err(&o)
+    );
+    Ok(())
+}
+
+#[test]
+fn camlmac_and_html_reports_and_unknown_cases() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let data = screened(dir.path())?;
+    let outdir = dir.path().join("outbox");
+    std::fs::create_dir_all(&outdir)?;
+    let od = outdir.display().to_string();
+    let o = docket(
+        &[
+            "--data-dir",
+            &data,
+            "report",
+            "str",
+            "C-MULE",
+            "--format",
+            "camlmac",
+            "--camlmac-ricd",
+            "C1234567890123",
+            "--crime-type",
+            "1201",
+            "--output",
+            &od,
+        ],
+        &ENTITY,
+    )?;
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let names: Vec<String> = std::fs::read_dir(&outdir)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    let name = &names[0];
+    assert!(
+        name.starts_with("NBSC1234567890123-") && name.ends_with("-00000001.XML"),
+        "{name}"
+    );
+    let xml = std::fs::read_to_string(outdir.join(name))?;
+    assert!(
+        xml.contains("<RICD>C1234567890123</RICD>") && xml.contains("<STNM>13</STNM>"),
+        "{xml}"
+    );
+
+    let html = dir.path().join("case.html");
+    let h = html.display().to_string();
+    let o = docket(
+        &[
+            "--data-dir",
+            &data,
+            "report",
+            "str",
+            "C-MULE",
+            "--format",
+            "html",
+            "--output",
+            &h,
+        ],
+        &[],
+    )?;
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let page = std::fs::read_to_string(&html)?;
+    assert!(page.contains("MULE") && page.contains("X01"));
+    assert!(page.contains("Mule &lt;b&gt;Trading&lt;/b&gt;"), "{page}");
+    assert!(!page.contains("<b>Trading"));
+
+    let o = docket(
+        &[
+            "--data-dir",
+            &data,
+            "report",
+            "str",
+            "C-NOBODY",
+            "--format",
+            "html",
+            "--output",
+            &h,
+        ],
+        &[],
+    )?;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err(&o).contains("C-NOBODY") && err(&o).contains("docket screen"),
+        "{}",
+        err(&o)
+    );
+    Ok(())
+}
