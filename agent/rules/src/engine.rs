@@ -11,6 +11,7 @@ use crate::rules::flow::{
     DormantRule, HighRiskRule, LargeValueRule, PassThroughRule, RoundAmountRule, StructuringRule,
 };
 use crate::rules::late_night::LateNightRule;
+use crate::rules::velocity::VelocityRule;
 use crate::rules::{Detector, Leg};
 use docket_core::codes::ErrorCode;
 use std::collections::{BTreeMap, HashSet};
@@ -93,6 +94,9 @@ fn detectors(pack: &RulePack) -> Vec<Box<dyn Detector>> {
     if let Some(p) = &pack.dormant {
         d.push(Box::new(DormantRule::new(p.clone())));
     }
+    if let Some(p) = &pack.velocity {
+        d.push(Box::new(VelocityRule::new(p.clone())));
+    }
     if let Some(p) = &pack.high_risk_country {
         d.push(Box::new(HighRiskRule::new(p.clone())));
     }
@@ -106,10 +110,29 @@ fn detectors(pack: &RulePack) -> Vec<Box<dyn Detector>> {
 ///
 /// Output is deterministic: alerts sorted by rule, subject and id; one case per subject.
 pub fn screen(txns: impl Iterator<Item = Txn>, pack: &RulePack) -> Result<Screening, ScreenError> {
+    run(txns, pack, true)
+}
+
+/// [`screen`] without evicting idle accounts' state: memory grows with every account ever seen.
+/// Only for tests and benchmarks that check eviction changes nothing.
+#[doc(hidden)]
+pub fn screen_unbounded(
+    txns: impl Iterator<Item = Txn>,
+    pack: &RulePack,
+) -> Result<Screening, ScreenError> {
+    run(txns, pack, false)
+}
+
+fn run(
+    txns: impl Iterator<Item = Txn>,
+    pack: &RulePack,
+    evict: bool,
+) -> Result<Screening, ScreenError> {
     let mut dets = detectors(pack);
     let mut names = Interner::default();
     let mut alerts: Vec<Alert> = Vec::new();
     let mut prev: Option<(i64, u32, String, String)> = None;
+    let mut sweep_day: Option<i64> = None;
     for (index, t) in txns.enumerate() {
         if t.id.is_empty() {
             return Err(ScreenError::Incomplete { index, field: "id" });
@@ -136,6 +159,15 @@ pub fn screen(txns: impl Iterator<Item = Txn>, pack: &RulePack) -> Result<Screen
                 });
             }
         }
+        // Once per day of input: drop idle accounts' state, then names nothing refers to.
+        let day = key.0.div_euclid(86_400);
+        if evict && sweep_day.is_some_and(|d| day > d) {
+            for d in dets.iter_mut() {
+                d.evict(key.0, &mut alerts);
+            }
+            names.0.retain(|r| Rc::strong_count(r) > 1);
+        }
+        sweep_day = Some(day);
         let local = t.timestamp.with_timezone(&pack.timezone).naive_local();
         let own = Leg {
             id: Rc::from(t.id.as_str()),

@@ -9,6 +9,6 @@ pub mod params;
 mod rules;
 pub mod units;
 
-pub use engine::{ScreenError, screen};
+pub use engine::{ScreenError, screen, screen_unbounded};
 pub use model::{Alert, Case, Channel, CustomerKind, RuleId, Screening, Txn};
 pub use pack::{PackProblem, RulePack};

@@ -6,7 +6,7 @@
 use crate::model::RuleId;
 use crate::params::{
     Amounts, Cycle, Dormant, Fan, HighRiskCountry, LargeValue, LateNight, PassThrough, RoundAmount,
-    Structuring,
+    Structuring, Velocity,
 };
 use crate::units;
 use chrono_tz::Tz;
@@ -40,6 +40,8 @@ pub struct RulePack {
     pub round_amount: Option<RoundAmount>,
     /// `dormant` parameters.
     pub dormant: Option<Dormant>,
+    /// `velocity` parameters.
+    pub velocity: Option<Velocity>,
     /// `high_risk_country` parameters.
     pub high_risk_country: Option<HighRiskCountry>,
     /// `cycle` parameters.
@@ -83,6 +85,7 @@ impl RulePack {
             late_night: None,
             round_amount: None,
             dormant: None,
+            velocity: None,
             high_risk_country: None,
             cycle: None,
         }
@@ -99,6 +102,7 @@ impl RulePack {
             late_night: Some(LateNight::default()),
             round_amount: Some(RoundAmount::default()),
             dormant: Some(Dormant::default()),
+            velocity: Some(Velocity::default()),
             high_risk_country: Some(HighRiskCountry::default()),
             cycle: Some(Cycle::default()),
             ..RulePack::empty()
@@ -369,6 +373,26 @@ fn parse_fan(cx: &mut Cx, node: &Node, rule: RuleId) -> Option<Fan> {
     on.then_some(p)
 }
 
+fn parse_velocity(cx: &mut Cx, node: &Node) -> Option<Velocity> {
+    let mut p = Velocity::default();
+    let allowed = "window, baseline, factor, min_volume";
+    let on = each_param(cx, node, RuleId::Velocity, allowed, |cx, k, v, path| {
+        match k {
+            "window" => put(&mut p.window_secs, cx.text(v, path, units::duration_secs)),
+            "baseline" => put(&mut p.baseline_secs, cx.text(v, path, units::duration_secs)),
+            "factor" => put(&mut p.factor, cx.text(v, path, units::factor)),
+            "min_volume" => put(&mut p.min_volume, cx.amounts(v, path)),
+            _ => return false,
+        }
+        true
+    });
+    if p.baseline_secs < 2 * p.window_secs {
+        let m = "baseline must cover at least two windows (a median needs weeks to take it of)";
+        cx.at(node, "rules.velocity", m);
+    }
+    on.then_some(p)
+}
+
 fn parse_rules(cx: &mut Cx, node: &Node, pack: &mut RulePack) {
     let Some(map) = node.as_mapping() else {
         cx.at(node, "rules", "must be a mapping of rule id to parameters");
@@ -579,13 +603,7 @@ fn parse_rules(cx: &mut Cx, node: &Node, pack: &mut RulePack) {
                 );
                 pack.cycle = on.then_some(p);
             }
-            RuleId::Velocity => {
-                cx.key(
-                    key.span().start(),
-                    "rules.velocity",
-                    "rule `velocity` is not implemented yet; remove it from the pack".to_owned(),
-                );
-            }
+            RuleId::Velocity => pack.velocity = parse_velocity(cx, value),
         }
     }
 }

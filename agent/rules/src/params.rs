@@ -240,3 +240,29 @@ impl Default for HighRiskCountry {
         }
     }
 }
+
+/// `velocity`: a week's volume far above the account's usual weekly volume.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Velocity {
+    /// The recent window whose volume is tested (issue 4: 7 days).
+    pub window_secs: i64,
+    /// The history the usual weekly volume is the median of (issue 4: 90 days, i.e. the 12 whole
+    /// weeks before the recent window).
+    pub baseline_secs: i64,
+    /// Recent volume at least this many times the median weekly volume (issue 4: 5×).
+    pub factor: Decimal,
+    /// Recent volume at least this much, so small accounts' noise does not alert (engineering
+    /// choice: the PBOC cash trigger, CNY 50,000 / USD 10,000). A currency not listed is not screened.
+    pub min_volume: Amounts,
+}
+
+impl Default for Velocity {
+    fn default() -> Self {
+        Velocity {
+            window_secs: 7 * 86_400,
+            baseline_secs: 90 * 86_400,
+            factor: Decimal::from(5),
+            min_volume: amounts(&[(50_000, "CNY"), (10_000, "USD")]),
+        }
+    }
+}

@@ -145,4 +145,11 @@ impl Detector for CycleRule {
     }
 
     fn finish(&mut self, _out: &mut Vec<Alert>) {}
+
+    fn evict(&mut self, now: i64, _out: &mut Vec<Alert>) {
+        // A search stops at the first edge older than the window, so such edges never count.
+        let since = now - self.p.window_secs;
+        self.incoming
+            .retain(|_, q| q.back().is_some_and(|e| e.ts >= since));
+    }
 }

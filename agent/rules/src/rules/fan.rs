@@ -207,4 +207,17 @@ impl Detector for FanRule {
     }
 
     fn finish(&mut self, _out: &mut Vec<Alert>) {}
+
+    fn evict(&mut self, now: i64, _out: &mut Vec<Alert>) {
+        // The next leg would drop every flow older than the window anyway.
+        let since = now - self.p.window_secs;
+        self.state.retain(|_, st| {
+            let last = st
+                .ins
+                .back()
+                .map(|f| f.ts)
+                .max(st.outs.back().map(|f| f.ts));
+            last.is_some_and(|t| t >= since)
+        });
+    }
 }

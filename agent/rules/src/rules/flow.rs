@@ -144,6 +144,35 @@ impl Burst {
     }
 }
 
+impl Burst {
+    /// Newest piece held, in window or episode.
+    fn last(&self) -> i64 {
+        let w = self.window.back().map_or(i64::MIN, |f| f.0);
+        w.max(self.episode.as_ref().map_or(i64::MIN, |e| e.1))
+    }
+}
+
+#[allow(clippy::type_complexity)]
+/// Remove bursts idle longer than `window` before `now`, returning their finished episodes: the
+/// next piece would close the episode and empty the window anyway.
+fn evict_bursts(
+    bursts: &mut HashMap<BurstKey, Burst>,
+    now: i64,
+    window: i64,
+) -> Vec<(BurstKey, Vec<(i64, String, Decimal)>)> {
+    let mut done = Vec::new();
+    bursts.retain(|k, b| {
+        if now - b.last() <= window {
+            return true;
+        }
+        if let Some((p, _)) = b.episode.take() {
+            done.push((k.clone(), p));
+        }
+        false
+    });
+    done
+}
+
 type BurstKey = (Rc<str>, Rc<str>, bool);
 
 pub(crate) struct StructuringRule {
@@ -218,6 +247,12 @@ impl Detector for StructuringRule {
             }
         }
     }
+
+    fn evict(&mut self, now: i64, out: &mut Vec<Alert>) {
+        for (key, pieces) in evict_bursts(&mut self.bursts, now, self.p.window_secs) {
+            self.emit(&key, pieces, out);
+        }
+    }
 }
 
 pub(crate) struct RoundAmountRule {
@@ -277,6 +312,12 @@ impl Detector for RoundAmountRule {
             if let Some((p, _)) = b.episode {
                 Self::emit(&key, p, out);
             }
+        }
+    }
+
+    fn evict(&mut self, now: i64, out: &mut Vec<Alert>) {
+        for (key, p) in evict_bursts(&mut self.bursts, now, self.p.window_secs) {
+            Self::emit(&key, p, out);
         }
     }
 }
@@ -379,6 +420,21 @@ impl Detector for PassThroughRule {
     }
 
     fn finish(&mut self, _out: &mut Vec<Alert>) {}
+
+    fn evict(&mut self, now: i64, _out: &mut Vec<Alert>) {
+        // The balance decides future alerts, so only a zero-balance state equals a fresh one;
+        // others keep just the balance once their inflows have expired.
+        let window = self.p.window_secs;
+        self.state.retain(|_, st| {
+            while st.watches.front().is_some_and(|w| now - w.ts > window) {
+                st.watches.pop_front();
+            }
+            if st.watches.is_empty() {
+                st.watches = VecDeque::new();
+            }
+            !(st.watches.is_empty() && st.balance.is_zero())
+        });
+    }
 }
 
 pub(crate) struct DormantRule {

@@ -5,6 +5,7 @@ pub(crate) mod cycle;
 pub(crate) mod fan;
 pub(crate) mod flow;
 pub(crate) mod late_night;
+pub(crate) mod velocity;
 
 use crate::model::{Alert, Channel, CustomerKind, RuleId};
 use chrono::NaiveDateTime;
@@ -34,6 +35,10 @@ pub(crate) struct Leg {
 pub(crate) trait Detector {
     fn leg(&mut self, leg: &Leg, out: &mut Vec<Alert>);
     fn finish(&mut self, out: &mut Vec<Alert>);
+    /// Drop the state of accounts idle so long (before `now`, epoch seconds) that a fresh state
+    /// would screen their next leg identically; alerts that state still held are emitted. Called
+    /// once per day of input so memory follows activity, not the number of accounts ever seen.
+    fn evict(&mut self, _now: i64, _out: &mut Vec<Alert>) {}
 }
 
 /// Build an alert with its deterministic id.
