@@ -111,6 +111,24 @@ pub enum ReportCommand {
         after_help = "Examples:\n  docket report str C-MULE --format goaml --entity-id 1234 --entity-name 'Example Bank' --output str.xml\n  docket report str C-MULE --format camlmac --camlmac-ricd C1234567890123 --crime-type 1201 --output outbox/\n  docket report str C-MULE --format html --output case.html\n\nExit codes: 0 written, 2 unknown case or the draft is invalid (DK-E0701 lists each field and what to supply)."
     )]
     Str(Box<commands::str_report::StrArgs>),
+    /// Approve a drafted report (four eyes: the approver must not be its preparer).
+    #[command(
+        after_help = "Examples:\n  docket report approve R-1 --user bob\n  DOCKET_USER=bob docket report approve R-1\n\nExit codes: 0 approved, 2 not a draft (DK-E0706), approver is the preparer (DK-E0704) or the file changed since drafting (DK-E0705)."
+    )]
+    Approve(commands::str_state::ReportIdArgs),
+    /// Mark an approved report as filed with the regulator (records the time).
+    #[command(
+        after_help = "Examples:\n  docket report file R-1 --user bob\n\nExit codes: 0 filed, 2 not approved or already filed (DK-E0706) or the file changed since approval (DK-E0705)."
+    )]
+    File(commands::str_state::ReportIdArgs),
+    /// Close an alert without a report; the reason is mandatory and recorded.
+    #[command(
+        after_help = "Examples:\n  docket report close-alert A-fan_in-MULE-F01 --reason 'payroll of a known employer' --user alice\n\nExit codes: 0 closed, 2 no reason, unknown alert, or already closed (DK-E0706)."
+    )]
+    CloseAlert(commands::str_state::CloseAlertArgs),
+    /// List reports with state, preparer and approver.
+    #[command(after_help = "Examples:\n  docket report list\n  docket report list --json")]
+    List,
 }
 
 /// Runs the parsed command and returns the exit code.
@@ -123,6 +141,12 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Run(args) => commands::run::run(g, &args),
         Command::Screen(args) => commands::screen::run(g, &args),
         Command::Report(ReportCommand::Str(args)) => commands::str_report::run(g, &args),
+        Command::Report(ReportCommand::Approve(args)) => commands::str_state::approve(g, &args),
+        Command::Report(ReportCommand::File(args)) => commands::str_state::file(g, &args),
+        Command::Report(ReportCommand::CloseAlert(args)) => {
+            commands::str_state::close_alert(g, &args)
+        }
+        Command::Report(ReportCommand::List) => commands::str_state::list(g),
         Command::Audit(AuditCommand::Verify) => commands::audit::verify(g),
         Command::Doctor => commands::doctor::run(g),
         Command::Explain(args) => commands::explain::run(g, &args),

@@ -79,6 +79,30 @@ CREATE TABLE IF NOT EXISTS screened_txns (
     body        TEXT NOT NULL                -- the docket-rules Txn as JSON (STR drafts read it back)
 );
 
+CREATE TABLE IF NOT EXISTS str_reports (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT, -- shown as R-<id>
+    case_id     TEXT NOT NULL,
+    format      TEXT NOT NULL,               -- goaml | camlmac | html
+    file        TEXT NOT NULL,
+    sha256      TEXT NOT NULL,               -- of the file as drafted
+    state       TEXT NOT NULL,               -- draft | approved | filed
+    preparer    TEXT NOT NULL,
+    approver    TEXT,
+    approved_sha256 TEXT,                    -- of the file when approved
+    approved_at TEXT,
+    filed_by    TEXT,
+    filed_at    TEXT,
+    created_at  TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS str_reports_case ON str_reports(case_id);
+
+CREATE TABLE IF NOT EXISTS alert_closures (
+    alert_id    TEXT PRIMARY KEY,            -- closed without a report (PBOC: reason is recorded)
+    reason      TEXT NOT NULL,
+    closed_by   TEXT NOT NULL,
+    closed_at   TEXT NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS ledger (
     seq         INTEGER PRIMARY KEY,
     ts          TEXT NOT NULL,

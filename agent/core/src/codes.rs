@@ -124,6 +124,12 @@ codes! {
         "The rule pack YAML has problems (unknown rule or parameter, bad value, wrong unit such as `window: 3 parsecs`); each is listed with its line and column. Durations are written `30m`, `48h`, `3d`; shares `90%`; amounts `50000 CNY`. The default pack (agent/rules/packs/default.yaml) documents every parameter.";
     ScreeningInputInvalid = "DK-E0703", Reject, "transactions to screen are incomplete or unreadable",
         "A transfer table or extraction file could not be turned into transactions: a required column (from_account, to_account, amount, timestamp) is missing — rename columns with `--map NEW=OLD` —, or a row has an empty account, an amount that is not a decimal, or a timestamp that is not a date. The message names the file, row and column.";
+    FourEyes = "DK-E0704", Reject, "a report cannot be approved by the person who prepared it",
+        "Suspicious-transaction reports follow the four-eyes principle: the approver must be a different person from the preparer recorded when the draft was written. Ask a second officer to run `docket report approve REPORT_ID --user NAME` (or with DOCKET_USER set to their name); `docket report list` shows who prepared each report.";
+    ReportChanged = "DK-E0705", Reject, "the report file changed since it was drafted or approved",
+        "The SHA-256 of the report file no longer matches the hash recorded in the run store when the report was drafted (or approved). Someone edited, replaced or removed the file. Do not approve or file it: inspect the file, then draft the report again with `docket report str CASE_ID …`, which records a new draft.";
+    ReportState = "DK-E0706", Reject, "the report or alert is not in a state that allows this step",
+        "Reports move draft → approved → filed, once each: only a draft can be approved, only an approved report can be filed, and a closed alert cannot be closed again. `docket report list` shows each report's state; draft a new report if a filed one must be replaced.";
     // 06xx: environment
     DisplayUnavailable = "DK-E0601", Fatal, "no X display available",
         "UI steps need an X display. Set DISPLAY, or install Xvfb (`apt-get install xvfb`) so Docket can start a headless display.";

@@ -11,4 +11,5 @@ pub mod run;
 pub mod schema;
 pub mod screen;
 pub mod str_report;
+pub mod str_state;
 pub mod version;

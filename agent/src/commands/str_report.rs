@@ -123,6 +123,9 @@ pub struct StrArgs {
     /// CAMLMAC per-day message sequence number used in the file name.
     #[arg(long, default_value_t = 1)]
     pub sequence: u32,
+    /// Who prepares the draft (recorded as its preparer; approval needs someone else).
+    #[command(flatten)]
+    pub user: crate::commands::str_state::UserArg,
 }
 
 /// Rule → goAML `report_indicator_type` code (goAML UAE 5.0.2 code list,
@@ -531,6 +534,7 @@ pub fn run(g: &Global, args: &StrArgs) -> Result<i32> {
             args.zone
         ))
     })?;
+    let preparer = args.user.resolve()?;
     let mut store = Store::open(&g.data_dir())?;
     let case = load(&store, &args.case_id)?;
     let (bytes, path) = match args.format {
@@ -590,25 +594,37 @@ pub fn run(g: &Global, args: &StrArgs) -> Result<i32> {
     };
     atomic_write(&path, &bytes)?;
     let sha = sha256_hex(&bytes);
+    // Approval re-reads the file later, maybe from another directory.
+    let path = std::fs::canonicalize(&path).unwrap_or(path);
+    let file = path.display().to_string();
     let tx = store.conn_mut().transaction()?;
+    let report = crate::commands::str_state::record_draft(
+        &tx,
+        &case.id,
+        args.format.as_str(),
+        &file,
+        &sha,
+        &preparer,
+    )?;
     ledger::append(
         &tx,
         None,
         "str_drafted",
         &json!({"case": case.id, "format": args.format.as_str(), "sha256": sha,
-                "file": path.display().to_string(), "transactions": case.txns.len()}),
+                "file": file, "transactions": case.txns.len(),
+                "report": report, "user": preparer}),
     )?;
     tx.commit()?;
     ledger::write_head(&store)?;
     if g.json {
         println!(
             "{}",
-            json!({"case": case.id, "format": args.format.as_str(), "file": path.display().to_string(),
+            json!({"report": report, "preparer": preparer, "case": case.id, "format": args.format.as_str(), "file": file,
                    "sha256": sha, "alerts": case.alerts.len(), "transactions": case.txns.len()})
         );
     } else {
         println!(
-            "wrote {} report for case {} ({} alert(s), {} transaction(s)) to {}",
+            "wrote {} report {report} (draft, prepared by {preparer}) for case {} ({} alert(s), {} transaction(s)) to {}",
             args.format.as_str(),
             case.id,
             case.alerts.len(),
