@@ -73,6 +73,7 @@ impl Detector for VelocityRule {
         let w = self.window_days();
         let horizon = w + self.p.baseline_secs / 86_400;
         let key = (leg.account.clone(), leg.currency.clone());
+        // Taken out and put back so `self.median` can borrow `self` meanwhile.
         let mut st = self.state.remove(&key).unwrap_or_default();
         let amt = leg.amount.abs();
         st.last_ts = leg.ts;
@@ -94,6 +95,11 @@ impl Detector for VelocityRule {
         }
         st.recent.push_back((leg.ts, leg.id.clone(), amt));
         st.recent_sum += amt;
+        // The floor is cheap to test; the median is computed (once a day) only past it.
+        if leg.ts < st.quiet_until || st.recent_sum < floor {
+            self.state.insert(key, st);
+            return;
+        }
         let median = match st.median {
             Some((d, m)) if d == today => m,
             _ => {
@@ -103,7 +109,7 @@ impl Detector for VelocityRule {
             }
         };
         let th = median * self.p.factor;
-        if leg.ts >= st.quiet_until && median > Decimal::ZERO && st.recent_sum >= th.max(floor) {
+        if median > Decimal::ZERO && st.recent_sum >= th {
             st.quiet_until = leg.ts + self.p.window_secs;
             let (account, cur, vol) = (&*leg.account, &*leg.currency, st.recent_sum);
             let days = self.p.window_secs / 86_400;
