@@ -1,7 +1,7 @@
 //! The runner's view of a flow: the one linear shape v1 runs (ingest → extract → writes →
 //! report), resolved from a workflow [`docket_workflow::Plan`] with every path absolute. Keeping
 //! this separate from the workflow crate's types lets the runner stay small and lets tests build
-//! flows directly.
+//! flows directly. The screen step runs after the linear part, over the records of the run.
 
 use docket_connectors::SinkSpec;
 use std::path::PathBuf;
@@ -38,6 +38,18 @@ pub struct WriteSpec {
     pub columns: Vec<(String, ColumnSource)>,
 }
 
+/// The screen step: after every file of the run is processed, the run's extracted records are
+/// screened with a rule pack.
+#[derive(Debug, Clone)]
+pub struct ScreenSpec {
+    /// Step id.
+    pub step_id: String,
+    /// Rule pack file; `None` is the built-in pack.
+    pub pack: Option<PathBuf>,
+    /// IANA zone for record dates without one.
+    pub zone: chrono_tz::Tz,
+}
+
 /// A flow ready to run.
 #[derive(Debug, Clone)]
 pub struct FlowSpec {
@@ -67,6 +79,8 @@ pub struct FlowSpec {
     pub hold_on_failed_checks: bool,
     /// Write steps.
     pub writes: Vec<WriteSpec>,
+    /// Screen step, if the flow has one.
+    pub screen: Option<ScreenSpec>,
     /// HTML report path.
     pub report: Option<PathBuf>,
 }

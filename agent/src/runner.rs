@@ -46,6 +46,8 @@ pub struct RunOutcome {
     pub already_delivered: usize,
     /// Records still pending because a sink failed.
     pub pending: usize,
+    /// Alerts raised by the flow's screen step over this run's records (0 without one).
+    pub alerts: usize,
     /// Whether this run resumed an interrupted one.
     pub resumed: bool,
     /// The HTML report, if the flow has one.
@@ -127,6 +129,12 @@ pub fn run(flow: &FlowSpec, store: &mut Store, data_dir: &Path) -> Result<RunOut
         )
     })?;
 
+    // A bad rule pack stops the run before it claims anything.
+    let pack = match &flow.screen {
+        Some(sc) => Some(crate::commands::screen::load_pack(sc.pack.as_deref())?),
+        None => None,
+    };
+
     let (run_id, resumed) = match store.interrupted_run(&flow.name)? {
         Some(id) => {
             store.conn().execute(
@@ -173,6 +181,7 @@ pub fn run(flow: &FlowSpec, store: &mut Store, data_dir: &Path) -> Result<RunOut
         duplicates: 0,
         already_delivered: 0,
         pending: 0,
+        alerts: 0,
         resumed,
         report: flow.report.clone(),
     };
@@ -284,6 +293,10 @@ pub fn run(flow: &FlowSpec, store: &mut Store, data_dir: &Path) -> Result<RunOut
     }
     pb.finish_and_clear();
 
+    if let (Some(sc), Some(pack)) = (&flow.screen, &pack) {
+        outcome.alerts = screen_run(store, &run_id, sc, pack)?;
+    }
+
     outcome.status = if outcome.pending > 0 {
         "failed".into()
     } else if outcome.review > 0 || outcome.quarantined > 0 {
@@ -312,6 +325,39 @@ pub fn run(flow: &FlowSpec, store: &mut Store, data_dir: &Path) -> Result<RunOut
         atomic_write(report, html.as_bytes())?;
     }
     Ok(outcome)
+}
+
+/// Screens the records extracted in this run (files done, delivered or extracted; held files
+/// wait for review) and persists alerts and cases. Returns the number of alerts. Re-running it on
+/// a resumed run updates the same alerts rather than duplicating them.
+fn screen_run(
+    store: &mut Store,
+    run_id: &str,
+    sc: &crate::flow::ScreenSpec,
+    pack: &docket_rules::RulePack,
+) -> Result<usize> {
+    let docs: Vec<(String, String, String)> = {
+        let mut stmt = store.conn().prepare(
+            "SELECT path, sha256, extraction FROM files WHERE run_id = ?1 AND status IN ('done', 'delivered', 'extracted') AND extraction IS NOT NULL ORDER BY rowid",
+        )?;
+        stmt.query_map(params![run_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?
+    };
+    let mut txns = Vec::new();
+    let mut inputs = Vec::with_capacity(docs.len());
+    for (path, sha, extraction) in &docs {
+        let doc: serde_json::Value = serde_json::from_str(extraction)
+            .with_context(|| format!("{path}: stored extraction is not JSON"))?;
+        let origin = format!("{} ({path})", sc.step_id);
+        txns.extend(crate::commands::screen::extraction_txns(
+            &doc, sc.zone, &origin,
+        )?);
+        inputs.push((path.clone(), sha.clone()));
+    }
+    let screening = crate::commands::screen::screen_txns(&mut txns, pack)?;
+    crate::commands::screen::persist(store, Some(run_id), &screening, &txns, &inputs)?;
+    tracing::info!(run = %run_id, transactions = txns.len(), alerts = screening.alerts.len(), "screened");
+    Ok(screening.alerts.len())
 }
 
 fn list_inbox(flow: &FlowSpec) -> Result<Vec<PathBuf>> {

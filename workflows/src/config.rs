@@ -53,7 +53,7 @@ pub struct StepConfig {
     /// Identifier of the step, unique in the file: lowercase letters, digits, `-` and `_`.
     /// Later steps name it in their `from`.
     pub id: String,
-    /// What the step does: exactly one of `ingest`, `extract`, `write`, `report`.
+    /// What the step does: exactly one of `ingest`, `extract`, `write`, `screen`, `report`.
     #[serde(flatten)]
     pub kind: StepKind,
 }
@@ -69,6 +69,8 @@ pub enum StepKind {
     Extract(ExtractConfig),
     /// Write the records of an `extract` step to a back-office sink.
     Write(WriteConfig),
+    /// Screen the records of an `extract` step for money-laundering and fraud patterns.
+    Screen(ScreenConfig),
     /// Write a report of the run for people.
     Report(ReportConfig),
 }
@@ -206,6 +208,22 @@ pub enum FileFormat {
     Csv,
     /// One JSON object per line.
     Jsonl,
+}
+
+/// Screen the records extracted in a run with a rule pack, after every file of the run is
+/// processed; alerts and cases are kept in Docket's store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScreenConfig {
+    /// Id of the earlier `extract` step whose records are screened.
+    pub from: String,
+    /// Rule pack YAML file, relative to the workflow file's folder (or absolute). Default: the
+    /// built-in pack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pack: Option<String>,
+    /// IANA time zone for record dates without one, e.g. `Asia/Shanghai` (the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
 }
 
 /// Write a report of the run for people.

@@ -23,11 +23,12 @@ use std::path::Path;
 
 pub use config::{
     ExtractConfig, FileFormat, FileSink, IngestConfig, OnFailedChecks, PostgresSink, RawWorkflow,
-    ReportConfig, ScheduleConfig, SinkConfig, SqliteSink, StepConfig, StepKind, WriteConfig,
+    ReportConfig, ScheduleConfig, ScreenConfig, SinkConfig, SqliteSink, StepConfig, StepKind,
+    WriteConfig,
 };
 pub use plan::{
     Action, Column, ExtractPlan, IngestPlan, Plan, PlanStep, PostgresUrl, ReportPlan, Schedule,
-    SchemaRef, Sink, Source, StepRef, WritePlan,
+    SchemaRef, ScreenPlan, Sink, Source, StepRef, WritePlan,
 };
 pub use problem::{CODES, Pos, Problem, render_problems};
 pub use tree::Spans;

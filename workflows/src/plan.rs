@@ -57,6 +57,8 @@ pub enum Action {
     Extract(ExtractPlan),
     /// Write records to a sink.
     Write(WritePlan),
+    /// Screen records with a rule pack.
+    Screen(ScreenPlan),
     /// Write a report of the run.
     Report(ReportPlan),
 }
@@ -205,6 +207,19 @@ impl Source {
     }
 }
 
+/// A resolved `screen` step.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScreenPlan {
+    /// The `extract` step whose records are screened.
+    pub from: StepRef,
+    /// Rule pack file (not read or checked here: the runner loads it); `None` is the built-in
+    /// pack.
+    #[serde(serialize_with = "lossy_opt_path")]
+    pub pack: Option<PathBuf>,
+    /// IANA time zone for record dates without one (`Asia/Shanghai` when not given).
+    pub zone: String,
+}
+
 /// A resolved `report` step.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReportPlan {
@@ -238,4 +253,11 @@ impl Plan {
 /// Paths are written as (lossy) UTF-8 so non-UTF-8 folders cannot make serialisation fail.
 fn lossy_path<S: Serializer>(path: &Path, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&path.to_string_lossy())
+}
+
+fn lossy_opt_path<S: Serializer>(path: &Option<PathBuf>, serializer: S) -> Result<S::Ok, S::Error> {
+    match path {
+        Some(p) => serializer.serialize_some(&p.to_string_lossy()),
+        None => serializer.serialize_none(),
+    }
 }

@@ -10,11 +10,11 @@ use std::path::Path;
 use crate::config::{RawWorkflow, SinkConfig, StepKind};
 use crate::plan::{
     Action, Column, ExtractPlan, IngestPlan, Plan, PlanStep, PostgresUrl, ReportPlan, Schedule,
-    SchemaRef, Sink, StepRef, WritePlan,
+    SchemaRef, ScreenPlan, Sink, StepRef, WritePlan,
 };
 use crate::validate::{
-    BANK_DOCUMENT_FIELDS, BANK_RECORD_FIELDS, is_schema_file, parse_source, resolve,
-    split_languages,
+    BANK_DOCUMENT_FIELDS, BANK_RECORD_FIELDS, DEFAULT_SCREEN_ZONE, is_schema_file, parse_source,
+    resolve, split_languages,
 };
 
 /// Resolve a workflow that passed every check into a plan. `None` only if a check missed
@@ -94,6 +94,14 @@ pub fn build(raw: &RawWorkflow, base_dir: &Path) -> Option<Plan> {
                     columns,
                 })
             }
+            StepKind::Screen(c) => Action::Screen(ScreenPlan {
+                from: step_ref(&c.from)?,
+                pack: c.pack.as_deref().map(|p| resolve(base_dir, p)),
+                zone: c
+                    .zone
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_SCREEN_ZONE.to_owned()),
+            }),
             StepKind::Report(c) => Action::Report(ReportPlan {
                 html: resolve(base_dir, &c.html),
             }),

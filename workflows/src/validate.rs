@@ -41,7 +41,10 @@ pub(crate) const BANK_DOCUMENT_FIELDS: &[&str] = &[
     "closing_balance",
 ];
 
-const KINDS: [&str; 4] = ["ingest", "extract", "write", "report"];
+const KINDS: [&str; 5] = ["ingest", "extract", "write", "screen", "report"];
+
+/// Time zone of a `screen` step that names none (the statements Docket reads are mostly Chinese).
+pub(crate) const DEFAULT_SCREEN_ZONE: &str = "Asia/Shanghai";
 
 type Complaint = (String, String);
 
@@ -291,7 +294,7 @@ pub fn check(doc: &Value, spans: &Spans, problems: &mut Vec<Problem>) {
         let base = format!("steps[{i}].{kind}");
         let wanted = match kind {
             "extract" => Some("ingest"),
-            "write" => Some("extract"),
+            "write" | "screen" => Some("extract"),
             _ => None,
         };
         if let (Some(wanted), Some(from)) = (wanted, str_at(body, "from")) {
@@ -368,6 +371,7 @@ pub fn check(doc: &Value, spans: &Spans, problems: &mut Vec<Problem>) {
                     .map(|_| (BANK_RECORD_FIELDS, BANK_DOCUMENT_FIELDS));
                 check_write(body, &base, known, &mut push);
             }
+            "screen" => check_screen(body, &base, &mut push),
             _ => {
                 if let Some(html) = str_at(body, "html") {
                     let path = child(&base, "html");
@@ -493,6 +497,19 @@ fn check_extract(body: &Value, base: &str, push: &mut Push<'_>) {
         && let Err(c) = split_languages(l)
     {
         push("W021", &child(base, "languages"), false, c);
+    }
+}
+
+fn check_screen(body: &Value, base: &str, push: &mut Push<'_>) {
+    if let Some(p) = body.get("pack").and_then(Value::as_str)
+        && let Err(c) = check_path(p)
+    {
+        push("W016", &child(base, "pack"), false, c);
+    }
+    if let Some(tz) = body.get("zone").and_then(Value::as_str)
+        && let Err(c) = check_timezone(tz)
+    {
+        push("W015", &child(base, "zone"), false, c);
     }
 }
 

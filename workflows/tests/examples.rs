@@ -195,7 +195,13 @@ fn sqlite_example_loads() {
     let plan = load_example("sqlite-import.yaml");
     assert_eq!(plan.name, "daily-statements");
     let ids: Vec<&str> = plan.steps.iter().map(|s| s.id.as_str()).collect();
-    assert_eq!(ids, ["inbox", "read", "store", "summary"]);
+    assert_eq!(ids, ["inbox", "read", "store", "aml", "summary"]);
+    let Action::Screen(sc) = &plan.steps[3].action else {
+        panic!("aml is a screen step")
+    };
+    assert_eq!((sc.from.id.as_str(), sc.from.index), ("read", 1));
+    assert_eq!(sc.pack, None);
+    assert_eq!(sc.zone, "Asia/Shanghai");
     let Action::Write(w) = &plan.steps[2].action else {
         panic!("store is a write step")
     };

@@ -267,3 +267,58 @@ fn rendering_points_at_the_token() {
          = at: steps[0].report.html\n  = hint: e.g. `summary.html`\n\n"
     );
 }
+
+#[test]
+fn screen_step_reads_an_earlier_extract_and_checks_its_zone_and_keys() {
+    let yaml = "version: 1
+name: demo
+steps:
+  - id: inbox
+    ingest: { path: inbox, done: done, quarantine: quarantine }
+  - id: aml
+    screen: { from: inbox, zone: Mars/Olympus, pack: ~/packs/p.yaml }
+  - id: read
+    extract: { from: inbox, schema: bank_statement }
+  - id: aml2
+    screen:
+      from: read
+      packs: p.yaml
+";
+    let got = summary(yaml);
+    let codes: Vec<&str> = got.iter().map(|p| p.0).collect();
+    assert!(
+        codes.contains(&"W012"),
+        "screen reading an ingest step: {got:?}"
+    );
+    assert!(
+        got.iter()
+            .any(|p| p.0 == "W015" && p.1 == 7 && p.3 == "steps[1].screen.zone"),
+        "bad zone with its line: {got:?}"
+    );
+    assert!(
+        got.iter()
+            .any(|p| p.0 == "W016" && p.3 == "steps[1].screen.pack"),
+        "`~` path: {got:?}"
+    );
+    assert!(
+        got.iter().any(|p| p.1 == 13 && p.3.contains("packs")),
+        "unknown key `packs` at line 13: {got:?}"
+    );
+
+    let ok = "version: 1
+name: demo
+steps:
+  - id: inbox
+    ingest: { path: inbox, done: done, quarantine: quarantine }
+  - id: read
+    extract: { from: inbox, schema: bank_statement }
+  - id: aml
+    screen: { from: read, pack: packs/aml.yaml, zone: Europe/London }
+";
+    let plan = load(ok, Path::new("/flows")).expect("valid");
+    let docket_workflow::Action::Screen(s) = &plan.steps[2].action else {
+        panic!("screen step")
+    };
+    assert_eq!(s.pack.as_deref(), Some(Path::new("/flows/packs/aml.yaml")));
+    assert_eq!(s.zone, "Europe/London");
+}

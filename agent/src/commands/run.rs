@@ -4,7 +4,7 @@
 
 use crate::cli::Global;
 use crate::failure::Failure;
-use crate::flow::{ColumnSource, FlowSpec, WriteSpec};
+use crate::flow::{ColumnSource, FlowSpec, ScreenSpec, WriteSpec};
 use crate::runner;
 use crate::store::Store;
 use anyhow::Result;
@@ -85,6 +85,7 @@ pub fn flow_from_plan(plan: &Plan, file: &Path) -> Result<FlowSpec> {
     let mut extract = None;
     let mut writes = Vec::new();
     let mut report = None;
+    let mut screen = None;
     for step in &plan.steps {
         match &step.action {
             Action::Ingest(i) => {
@@ -145,6 +146,24 @@ pub fn flow_from_plan(plan: &Plan, file: &Path) -> Result<FlowSpec> {
                     columns,
                 });
             }
+            Action::Screen(sc) => {
+                let zone = sc.zone.parse::<chrono_tz::Tz>().map_err(|_| {
+                    bad(format!(
+                        "step '{}': zone '{}' is not an IANA time zone",
+                        step.id, sc.zone
+                    ))
+                })?;
+                let spec = ScreenSpec {
+                    step_id: step.id.clone(),
+                    pack: sc.pack.clone(),
+                    zone,
+                };
+                if screen.replace(spec).is_some() {
+                    return Err(bad(
+                        "this version runs flows with at most one screen step".into()
+                    ));
+                }
+            }
             Action::Report(r) => report = Some(r.html.clone()),
         }
     }
@@ -176,6 +195,7 @@ pub fn flow_from_plan(plan: &Plan, file: &Path) -> Result<FlowSpec> {
         hold_on_failed_checks: extract.on_failed_checks
             == docket_workflow::config::OnFailedChecks::Review,
         writes,
+        screen,
         report,
     })
 }
@@ -184,6 +204,13 @@ pub fn flow_from_plan(plan: &Plan, file: &Path) -> Result<FlowSpec> {
 pub fn run(g: &Global, args: &RunArgs) -> Result<i32> {
     let plan = load_plan(&args.flow)?;
     if args.check {
+        // Rule packs are files of their own: `--check` loads them so their problems show with
+        // the pack's line and column before any run.
+        for step in &plan.steps {
+            if let Action::Screen(sc) = &step.action {
+                crate::commands::screen::load_pack(sc.pack.as_deref())?;
+            }
+        }
         if g.json {
             println!(
                 "{}",
@@ -221,6 +248,9 @@ pub fn run(g: &Global, args: &RunArgs) -> Result<i32> {
             outcome.already_delivered + outcome.duplicates,
             outcome.pending
         );
+        if flow.screen.is_some() {
+            println!("screening: {} alert(s)", outcome.alerts);
+        }
         if let Some(r) = &outcome.report {
             println!("report: {}", r.display());
         }

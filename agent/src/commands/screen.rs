@@ -193,7 +193,7 @@ fn transfer_table(path: &Path, maps: &HashMap<String, String>, zone: Tz) -> Resu
     .into())
 }
 
-/// Reads `docket extract --json` output into transactions booked on the statement's account.
+/// Reads `docket extract --json` output (one document per line) into transactions.
 fn extraction_json(path: &Path, zone: Tz) -> Result<Vec<Txn>> {
     let text = std::fs::read_to_string(path).map_err(|e| bad(path, format!("cannot read: {e}")))?;
     let mut out = Vec::new();
@@ -204,77 +204,118 @@ fn extraction_json(path: &Path, zone: Tz) -> Result<Vec<Txn>> {
     {
         let doc: Value = serde_json::from_str(line)
             .map_err(|e| bad(path, format!("line {}: not extraction JSON ({e})", n + 1)))?;
-        if doc.get("error").is_some() {
-            continue;
-        }
-        let sha = doc["source"]["sha256"]
-            .as_str()
-            .unwrap_or("")
-            .get(..12)
-            .unwrap_or("")
-            .to_string();
-        let account = doc["fields"]["account_number"]
-            .as_str()
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("doc:{sha}"));
-        let currency = doc["fields"]["currency"]
-            .as_str()
-            .unwrap_or("CNY")
-            .to_string();
-        for (i, r) in doc["records"].as_array().into_iter().flatten().enumerate() {
-            let s = |k: &str| r[k].as_str().unwrap_or("").to_string();
-            let when = match r["time"].as_str() {
-                Some(t) => format!("{} {t}", s("date")),
-                None => s("date"),
-            };
-            let ts = timestamp(&when, zone).ok_or_else(|| {
-                bad(
-                    path,
-                    format!("line {}: records[{i}].date '{when}' is not a date", n + 1),
-                )
-            })?;
-            let amount = Decimal::from_str(&s("amount")).map_err(|_| {
-                bad(
-                    path,
-                    format!(
-                        "line {}: records[{i}].amount '{}' is not a decimal",
-                        n + 1,
-                        s("amount")
-                    ),
-                )
-            })?;
-            let desc = s("description").to_lowercase();
-            let channel = if ["现金", "atm", "cash", "取现", "存现"]
-                .iter()
-                .any(|k| desc.contains(k))
-            {
-                Channel::Cash
-            } else {
-                Channel::Transfer
-            };
-            out.push(Txn {
-                id: format!("{sha}:{i}"),
-                account: account.clone(),
-                counterparty_account: r["counterparty_account"].as_str().map(str::to_string),
-                counterparty_name: r["counterparty"].as_str().map(str::to_string),
-                timestamp: ts,
-                amount,
-                currency: r["currency"]
-                    .as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| currency.clone()),
-                channel,
-                country: None,
-                counterparty_country: None,
-                customer_kind: None,
-            });
-        }
+        let origin = format!("{}: line {}", path.display(), n + 1);
+        out.extend(extraction_txns(&doc, zone, &origin)?);
     }
     Ok(out)
 }
 
-fn persist(
+/// Turns one extraction (the JSON of a `docket_core::Extraction`) into transactions booked on
+/// the statement's account. `origin` names the document in error messages (a path, a line).
+/// A document that carries an `error` yields no transactions.
+pub fn extraction_txns(doc: &Value, zone: Tz, origin: &str) -> Result<Vec<Txn>, Failure> {
+    let bad =
+        |msg: String| Failure::new(ErrorCode::ScreeningInputInvalid, format!("{origin}: {msg}"));
+    let mut out = Vec::new();
+    if doc.get("error").is_some() {
+        return Ok(out);
+    }
+    let sha = doc["source"]["sha256"]
+        .as_str()
+        .unwrap_or("")
+        .get(..12)
+        .unwrap_or("")
+        .to_string();
+    let account = doc["fields"]["account_number"]
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("doc:{sha}"));
+    let currency = doc["fields"]["currency"]
+        .as_str()
+        .unwrap_or("CNY")
+        .to_string();
+    for (i, r) in doc["records"].as_array().into_iter().flatten().enumerate() {
+        let s = |k: &str| r[k].as_str().unwrap_or("").to_string();
+        let when = match r["time"].as_str() {
+            Some(t) => format!("{} {t}", s("date")),
+            None => s("date"),
+        };
+        let ts = timestamp(&when, zone)
+            .ok_or_else(|| bad(format!("records[{i}].date '{when}' is not a date")))?;
+        let amount = Decimal::from_str(&s("amount")).map_err(|_| {
+            bad(format!(
+                "records[{i}].amount '{}' is not a decimal",
+                s("amount")
+            ))
+        })?;
+        let desc = s("description").to_lowercase();
+        let channel = if ["现金", "atm", "cash", "取现", "存现"]
+            .iter()
+            .any(|k| desc.contains(k))
+        {
+            Channel::Cash
+        } else {
+            Channel::Transfer
+        };
+        out.push(Txn {
+            id: format!("{sha}:{i}"),
+            account: account.clone(),
+            counterparty_account: r["counterparty_account"].as_str().map(str::to_string),
+            counterparty_name: r["counterparty"].as_str().map(str::to_string),
+            timestamp: ts,
+            amount,
+            currency: r["currency"]
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| currency.clone()),
+            channel,
+            country: None,
+            counterparty_country: None,
+            customer_kind: None,
+        });
+    }
+    Ok(out)
+}
+
+/// Loads a rule pack (`None`: the built-in pack), printing each problem to stderr as
+/// `FILE:LINE:COLUMN: path: message`. Fails with DK-E0702 when the pack has problems.
+pub fn load_pack(pack: Option<&Path>) -> Result<RulePack> {
+    let parsed = match pack {
+        None => RulePack::default_pack(),
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| bad(p, format!("cannot read rule pack: {e}")))?;
+            RulePack::from_yaml(&text)
+        }
+    };
+    parsed.map_err(|problems| {
+        let file = pack
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "default pack".into());
+        for p in &problems {
+            eprintln!("{file}:{p}");
+        }
+        Failure::new(
+            ErrorCode::RulePackInvalid,
+            format!("{file}: {} problem(s) in the rule pack", problems.len()),
+        )
+        .into()
+    })
+}
+
+/// Screens `txns` (sorted here by time) with `pack`.
+pub fn screen_txns(txns: &mut [Txn], pack: &RulePack) -> Result<Screening> {
+    txns.sort_by(|a, b| a.timestamp.cmp(&b.timestamp).then_with(|| a.id.cmp(&b.id)));
+    Ok(docket_rules::screen(txns.iter().cloned(), pack)
+        .map_err(|e| Failure::new(e.code(), e.to_string()))?)
+}
+
+/// Persists a screening's alerts, cases and alerted transactions (re-screening updates, never
+/// duplicates) and ledgers a `screening` entry naming `inputs` (path, sha256) and, for a flow's
+/// screen step, the run.
+pub fn persist(
     store: &mut Store,
+    run_id: Option<&str>,
     screening: &Screening,
     txns: &[Txn],
     inputs: &[(String, String)],
@@ -326,7 +367,7 @@ fn persist(
     }
     ledger::append(
         &tx,
-        None,
+        run_id,
         "screening",
         &json!({ "inputs": inputs.iter().map(|(p, h)| json!({"path": p, "sha256": h})).collect::<Vec<_>>(),
                  "alerts": screening.alerts.iter().map(|a| &a.id).collect::<Vec<_>>() }),
@@ -346,28 +387,7 @@ pub fn run(g: &Global, args: &ScreenArgs) -> Result<i32> {
             ),
         )
     })?;
-    let pack = match &args.pack {
-        None => RulePack::default_pack(),
-        Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .map_err(|e| bad(p, format!("cannot read rule pack: {e}")))?;
-            RulePack::from_yaml(&text)
-        }
-    }
-    .map_err(|problems| {
-        let file = args
-            .pack
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|| "default pack".into());
-        for p in &problems {
-            eprintln!("{file}:{p}");
-        }
-        Failure::new(
-            ErrorCode::RulePackInvalid,
-            format!("{file}: {} problem(s) in the rule pack", problems.len()),
-        )
-    })?;
+    let pack = load_pack(args.pack.as_deref())?;
     let mut maps = HashMap::new();
     for m in &args.map {
         let (new, old) = m.split_once('=').ok_or_else(|| {
@@ -393,12 +413,10 @@ pub fn run(g: &Global, args: &ScreenArgs) -> Result<i32> {
             transfer_table(path, &maps, zone)?
         });
     }
-    txns.sort_by(|a, b| a.timestamp.cmp(&b.timestamp).then_with(|| a.id.cmp(&b.id)));
     let count = txns.len();
-    let screening = docket_rules::screen(txns.iter().cloned(), &pack)
-        .map_err(|e| Failure::new(e.code(), e.to_string()))?;
+    let screening = screen_txns(&mut txns, &pack)?;
     let mut store = Store::open(&g.data_dir())?;
-    persist(&mut store, &screening, &txns, &inputs)?;
+    persist(&mut store, None, &screening, &txns, &inputs)?;
     if g.json {
         let alerts: Vec<Value> = screening
             .alerts
