@@ -11,6 +11,7 @@ payees (paid at or after the first of those inflows) take >= 80% of the inflow. 
 accounts' count, the wall time, and (given the Rust subjects file) whether both agree.
 Not part of CI; needs `pip install pandas`.
 """
+import resource
 import sys
 import time
 
@@ -70,7 +71,8 @@ def main() -> None:
     end = time.perf_counter()
     n = len(df)
     print(f"{n} transfers: load {loaded - start:.2f}s, fan_in {end - loaded:.2f}s, "
-          f"total {end - start:.2f}s = {n / (end - start):.0f} rows/s; {len(hits)} accounts flagged")
+          f"total {end - start:.2f}s = {n / (end - start):.0f} rows/s; {len(hits)} accounts flagged; "
+          f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss} kB")
     if len(sys.argv) > 2:
         rust = {l.strip() for l in open(sys.argv[2]) if l.strip()}
         print(f"rust fan_in subjects: {len(rust)}; same set: {rust == hits}; "
