@@ -1,11 +1,13 @@
 //! `docket report str` on the planted fan-in of `screen.rs`: the goAML report carries the 13
 //! transactions behind the case (and validates against the FIU schema when the fixtures and
-//! xmllint are present), the CAMLMAC message gets its `NBS…` name, the HTML page names the subject
-//! and escapes markup, the draft is ledgered, and an unknown case is refused naming it.
+//! xmllint are present), the CAMLMAC message gets its `NBS…` name, the HTML page is standalone
+//! (no scripts, only in-page links), escapes markup, groups the timeline by day, draws the
+//! in/out chart and the counterparty graph, and links every narrative sentence to existing rows;
+//! the draft is ledgered, and an unknown case is refused naming it.
 
 mod common;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use common::{docket, err, out};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -212,6 +214,7 @@ fn camlmac_and_html_reports_and_unknown_cases() -> Result<()> {
     assert!(page.contains("MULE") && page.contains("X01"));
     assert!(page.contains("Mule &lt;b&gt;Trading&lt;/b&gt;"), "{page}");
     assert!(!page.contains("<b>Trading"));
+    html_page_is_a_standalone_review_page(&page)?;
 
     let o = docket(
         &[
@@ -233,5 +236,109 @@ fn camlmac_and_html_reports_and_unknown_cases() -> Result<()> {
         "{}",
         err(&o)
     );
+    Ok(())
+}
+
+/// Every `href="#t-…"` target inside `chunk`.
+fn links(chunk: &str) -> Vec<&str> {
+    chunk
+        .split("href=\"#t-")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect()
+}
+
+/// The text of the first `<svg class="CLASS"` element.
+fn svg<'a>(page: &'a str, class: &str) -> Result<&'a str> {
+    let start = page
+        .find(&format!("<svg class=\"{class}\""))
+        .with_context(|| format!("no <svg class=\"{class}\"> in {page}"))?;
+    let end = page[start..].find("</svg>").context("unclosed svg")? + start;
+    Ok(&page[start..end])
+}
+
+fn html_page_is_a_standalone_review_page(page: &str) -> Result<()> {
+    // Standalone: no scripts, no outside references.
+    let lower = page.to_lowercase();
+    assert!(!lower.contains("<script"), "{page}");
+    assert!(
+        !lower.contains("src=") && !lower.contains("http-equiv"),
+        "{page}"
+    );
+    for href in page.split("href=\"").skip(1) {
+        assert!(href.starts_with('#'), "outside link: {href}");
+    }
+
+    // Timeline rows: one per case transaction, each addressable, grouped by day.
+    let mut rows = Vec::new();
+    for id in (1..=12)
+        .map(|i| format!("F{i:02}"))
+        .chain(["X01".to_string()])
+    {
+        assert_eq!(
+            page.matches(&format!("<tr id=\"t-{id}\">")).count(),
+            1,
+            "{id}"
+        );
+        rows.push(id);
+    }
+    assert!(!page.contains("id=\"t-S00\""));
+    assert!(page.contains("<tr class=\"day\"><th colspan=\"8\">2026-03-10</th></tr>"));
+    assert!(page.contains("<tr class=\"day\"><th colspan=\"8\">2026-03-11</th></tr>"));
+
+    // Narrative: separate sentences, each linking only to rows that exist.
+    let start = page
+        .find("<ol class=\"narrative\">")
+        .context("narrative list")?;
+    let end = page[start..].find("</ol>").context("closed narrative")? + start;
+    let sentences: Vec<&str> = page[start..end]
+        .split("<li class=\"sentence\">")
+        .skip(1)
+        .collect();
+    assert!(sentences.len() >= 4, "{sentences:?}");
+    for s in &sentences {
+        let ids = links(s);
+        assert!(!ids.is_empty(), "sentence without a link: {s}");
+        for id in ids {
+            assert!(
+                rows.iter().any(|r| r == id),
+                "link to missing row t-{id}: {s}"
+            );
+        }
+    }
+    let inflow = sentences
+        .iter()
+        .find(|s| s.contains("Into the account: 12 transaction(s) totalling 96000.00 CNY"))
+        .context("inflow sentence")?;
+    assert_eq!(links(inflow).len(), 12, "{inflow}");
+    let outflow = sentences
+        .iter()
+        .find(|s| s.contains("Out of the account: 1 transaction(s) totalling 90000.00 CNY"))
+        .context("outflow sentence")?;
+    assert_eq!(links(outflow), vec!["X01"], "{outflow}");
+
+    // The chart: per-day bars labelled from the Decimal text.
+    let chart = svg(page, "chart")?;
+    assert!(chart.contains("<rect class=\"in\""), "{chart}");
+    assert!(chart.contains(">in 96000.00</text>"), "{chart}");
+    assert!(chart.contains(">out 90000.00</text>"), "{chart}");
+
+    // The graph: the subject and every counterparty, with edge sums and counts.
+    let graph = svg(page, "graph")?;
+    // The subject carries its stored name, markup escaped.
+    assert!(
+        graph.contains(">MULE (Mule &lt;b&gt;Trading&lt;/b&gt;)</text>"),
+        "{graph}"
+    );
+    for i in 1..=12 {
+        assert!(
+            graph.contains(&format!(">PAYER{i:02}")),
+            "PAYER{i:02}: {graph}"
+        );
+    }
+    assert!(graph.contains(">OUT01"), "{graph}");
+    assert!(graph.contains("in 1× 8000.00 CNY"), "{graph}");
+    assert!(graph.contains("out 1× 90000.00 CNY"), "{graph}");
+    assert!(!graph.contains("<b>"), "{graph}");
     Ok(())
 }

@@ -161,12 +161,12 @@ pub fn indicator(rule: RuleId) -> &'static str {
 }
 
 /// A case as stored, with its alerts and the transactions behind them (time order).
-struct CaseData {
-    id: String,
-    subject: String,
-    status: String,
-    alerts: Vec<Alert>,
-    txns: Vec<Txn>,
+pub(super) struct CaseData {
+    pub(super) id: String,
+    pub(super) subject: String,
+    pub(super) status: String,
+    pub(super) alerts: Vec<Alert>,
+    pub(super) txns: Vec<Txn>,
 }
 
 fn usage(msg: impl Into<String>) -> anyhow::Error {
@@ -256,7 +256,7 @@ fn load(store: &Store, case_id: &str) -> Result<CaseData> {
 }
 
 /// Payer and payee accounts of a transaction (amounts are signed on the booking account).
-fn payer_payee(t: &Txn) -> (Option<&str>, Option<&str>) {
+pub(super) fn payer_payee(t: &Txn) -> (Option<&str>, Option<&str>) {
     let me = Some(t.account.as_str());
     let other = t.counterparty_account.as_deref();
     if t.amount < Decimal::ZERO {
@@ -323,27 +323,30 @@ fn channel(c: docket_rules::Channel) -> Channel {
     }
 }
 
-fn date(t: &DateTime<FixedOffset>, tz: Tz) -> String {
+pub(super) fn date(t: &DateTime<FixedOffset>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
 }
 
-/// The reason and narrative: a template filled only with case data.
-fn narrative(case: &CaseData, tz: Tz) -> (String, String) {
-    let mut rules: Vec<&str> = case.alerts.iter().map(|a| a.rule.as_str()).collect();
-    rules.dedup();
-    let reason = format!(
-        "Automated screening raised {} alert(s) on account {} (rules: {}).",
-        case.alerts.len(),
-        case.subject,
-        rules.join(", ")
-    );
+/// One narrative sentence and the transactions it states (the HTML page links them).
+pub(super) struct Sentence {
+    /// The sentence text, filled only with case data.
+    pub(super) text: String,
+    /// Ids of the case transactions the sentence states.
+    pub(super) txns: Vec<String>,
+}
+
+/// The narrative as sentences: the period, the flows in, the flows out, then one per alert.
+pub(super) fn sentences(case: &CaseData, tz: Tz) -> Vec<Sentence> {
     let mut inflow: BTreeMap<&str, (usize, Decimal)> = BTreeMap::new();
     let mut outflow: BTreeMap<&str, (usize, Decimal)> = BTreeMap::new();
+    let (mut in_ids, mut out_ids) = (Vec::new(), Vec::new());
     for t in &case.txns {
         let (payer, payee) = payer_payee(t);
         let bucket = if payee == Some(case.subject.as_str()) {
+            in_ids.push(t.id.clone());
             Some(&mut inflow)
         } else if payer == Some(case.subject.as_str()) {
+            out_ids.push(t.id.clone());
             Some(&mut outflow)
         } else {
             None
@@ -363,29 +366,78 @@ fn narrative(case: &CaseData, tz: Tz) -> (String, String) {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let mut text = match (case.txns.first(), case.txns.last()) {
-        (Some(first), Some(last)) => format!(
-            "Between {} and {} ({}), account {} took part in {} reported transaction(s). Into the account: {}. Out of the account: {}.",
-            date(&first.timestamp, tz),
-            date(&last.timestamp, tz),
-            tz,
-            case.subject,
-            case.txns.len(),
-            flows(&inflow),
-            flows(&outflow)
-        ),
-        _ => format!(
-            "Account {} has no stored transactions behind its alerts.",
-            case.subject
-        ),
+    let mut out = match (case.txns.first(), case.txns.last()) {
+        (Some(first), Some(last)) => vec![
+            Sentence {
+                text: format!(
+                    "Between {} and {} ({}), account {} took part in {} reported transaction(s).",
+                    date(&first.timestamp, tz),
+                    date(&last.timestamp, tz),
+                    tz,
+                    case.subject,
+                    case.txns.len(),
+                ),
+                txns: case.txns.iter().map(|t| t.id.clone()).collect(),
+            },
+            Sentence {
+                text: format!("Into the account: {}.", flows(&inflow)),
+                txns: in_ids,
+            },
+            Sentence {
+                text: format!("Out of the account: {}.", flows(&outflow)),
+                txns: out_ids,
+            },
+        ],
+        _ => vec![Sentence {
+            text: format!(
+                "Account {} has no stored transactions behind its alerts.",
+                case.subject
+            ),
+            txns: Vec::new(),
+        }],
     };
     for a in &case.alerts {
-        text.push_str(&format!(
-            "\nRule {} ({} transaction(s)): {}",
-            a.rule,
-            a.transactions.len(),
-            a.explanation_en
-        ));
+        out.push(Sentence {
+            text: format!(
+                "Rule {} ({} transaction(s)): {}",
+                a.rule,
+                a.transactions.len(),
+                a.explanation_en
+            ),
+            // Only rows the page has: an alert id missing from the store was refused in `load`.
+            txns: a
+                .transactions
+                .iter()
+                .filter(|id| case.txns.iter().any(|t| &&t.id == id))
+                .cloned()
+                .collect(),
+        });
+    }
+    out
+}
+
+/// The reason and narrative: a template filled only with case data.
+fn narrative(case: &CaseData, tz: Tz) -> (String, String) {
+    let mut rules: Vec<&str> = case.alerts.iter().map(|a| a.rule.as_str()).collect();
+    rules.dedup();
+    let reason = format!(
+        "Automated screening raised {} alert(s) on account {} (rules: {}).",
+        case.alerts.len(),
+        case.subject,
+        rules.join(", ")
+    );
+    // The period and flow sentences share the first line; each alert gets its own.
+    let s = sentences(case, tz);
+    let head = if case.txns.is_empty() { 1 } else { 3 };
+    let mut text = s
+        .iter()
+        .take(head)
+        .map(|x| x.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    for x in s.iter().skip(head) {
+        text.push('\n');
+        text.push_str(&x.text);
     }
     (reason, text)
 }
@@ -538,7 +590,10 @@ pub fn run(g: &Global, args: &StrArgs) -> Result<i32> {
     let mut store = Store::open(&g.data_dir())?;
     let case = load(&store, &args.case_id)?;
     let (bytes, path) = match args.format {
-        StrFormat::Html => (html_page(&case, tz).into_bytes(), args.output.clone()),
+        StrFormat::Html => (
+            super::str_html::page(&case, tz).into_bytes(),
+            args.output.clone(),
+        ),
         StrFormat::Goaml => {
             let (d, mut issues) = draft(&case, args, tz);
             // Missing operator facts first: the writer would repeat them once per transaction.
@@ -635,76 +690,6 @@ pub fn run(g: &Global, args: &StrArgs) -> Result<i32> {
     Ok(0)
 }
 
-fn escape(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '&' => o.push_str("&amp;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
-}
-
-/// The review page: case, alerts with both explanations, transaction table. Every stored text is
-/// escaped; the page has no scripts and no outside references.
-fn html_page(case: &CaseData, tz: Tz) -> String {
-    let e = escape;
-    let mut h = String::new();
-    h.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-    h.push_str(&format!("<title>STR draft {}</title>\n", e(&case.id)));
-    h.push_str("<style>body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse}td,th{border:1px solid #999;padding:.3em .6em}td.n{text-align:right}</style>\n</head>\n<body>\n");
-    h.push_str(&format!(
-        "<h1>Case {}</h1>\n<p>Subject account: <strong>{}</strong> &middot; status: {} &middot; {} alert(s), {} transaction(s)</p>\n",
-        e(&case.id),
-        e(&case.subject),
-        e(&case.status),
-        case.alerts.len(),
-        case.txns.len()
-    ));
-    let (reason, narrative) = narrative(case, tz);
-    h.push_str(&format!("<h2>Grounds</h2>\n<p>{}</p>\n", e(&reason)));
-    for line in narrative.lines() {
-        h.push_str(&format!("<p>{}</p>\n", e(line)));
-    }
-    h.push_str("<h2>Alerts</h2>\n");
-    for a in &case.alerts {
-        h.push_str(&format!(
-            "<h3>{} &middot; score {:.2} &middot; goAML indicator {}</h3>\n<p>{}</p>\n<p lang=\"zh\">{}</p>\n<p>Transactions: {}</p>\n",
-            e(a.rule.as_str()),
-            a.score,
-            indicator(a.rule),
-            e(&a.explanation_en),
-            e(&a.explanation_zh),
-            e(&a.transactions.join(", "))
-        ));
-    }
-    h.push_str(&format!(
-        "<h2>Transactions</h2>\n<table>\n<tr><th>id</th><th>time ({})</th><th>payer</th><th>payee</th><th>counterparty name</th><th>amount</th><th>currency</th><th>channel</th></tr>\n",
-        e(&tz.to_string())
-    ));
-    for t in &case.txns {
-        let (payer, payee) = payer_payee(t);
-        h.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{:?}</td></tr>\n",
-            e(&t.id),
-            e(&date(&t.timestamp, tz)),
-            e(payer.unwrap_or("")),
-            e(payee.unwrap_or("")),
-            e(t.counterparty_name.as_deref().unwrap_or("")),
-            t.amount.abs(),
-            e(&t.currency),
-            t.channel
-        ));
-    }
-    h.push_str("</table>\n</body>\n</html>\n");
-    h
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -725,10 +710,5 @@ mod tests {
                 indicator(r)
             );
         }
-    }
-
-    #[test]
-    fn html_escapes_markup() {
-        assert_eq!(escape("<a href='x'>&"), "&lt;a href=&#39;x&#39;&gt;&amp;");
     }
 }
