@@ -9,37 +9,8 @@ mod common;
 
 use anyhow::{Context as _, Result};
 use common::{docket, err, out};
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn transfers() -> String {
-    let mut csv =
-        String::from("txn_id,from_account,to_account,amount,timestamp,currency,channel,to_name\n");
-    for p in 0..20 {
-        let _ = writeln!(
-            csv,
-            "S{p:02},EMPLOYER,P{p:02},\"12,500.00\",2026-03-01 09:00:{p:02},CNY,transfer,"
-        );
-        let _ = writeln!(
-            csv,
-            "R{p:02},P{p:02},LANDLORD{p:02},4800.00,2026-03-03 10:00:{p:02},CNY,transfer,"
-        );
-    }
-    // The planted fan-in; the payee name carries markup the HTML page must escape.
-    for i in 1..=12 {
-        let _ = writeln!(
-            csv,
-            "F{i:02},PAYER{i:02},MULE,8000.00,2026-03-10 {:02}:15:00,CNY,transfer,Mule <b>Trading</b>",
-            8 + i
-        );
-    }
-    let _ = writeln!(
-        csv,
-        "X01,MULE,OUT01,90000.00,2026-03-11 16:00:00,CNY,transfer,"
-    );
-    csv
-}
 
 const ENTITY: [(&str, &str); 2] = [
     ("DOCKET_RENTITY_ID", "1234"),
@@ -48,7 +19,7 @@ const ENTITY: [(&str, &str); 2] = [
 
 fn screened(dir: &Path) -> Result<String> {
     let file = dir.join("transfers.csv");
-    std::fs::write(&file, transfers())?;
+    std::fs::write(&file, common::planted_fan_in_csv("Mule <b>Trading</b>"))?;
     let data = dir.join("data").display().to_string();
     let o = docket(
         &["--data-dir", &data, "screen", &file.display().to_string()],

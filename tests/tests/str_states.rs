@@ -7,39 +7,11 @@ mod common;
 
 use anyhow::Result;
 use common::{docket, err, out};
-use std::fmt::Write as _;
 use std::path::Path;
-
-fn transfers() -> String {
-    let mut csv =
-        String::from("txn_id,from_account,to_account,amount,timestamp,currency,channel,to_name\n");
-    for p in 0..20 {
-        let _ = writeln!(
-            csv,
-            "S{p:02},EMPLOYER,P{p:02},\"12,500.00\",2026-03-01 09:00:{p:02},CNY,transfer,"
-        );
-        let _ = writeln!(
-            csv,
-            "R{p:02},P{p:02},LANDLORD{p:02},4800.00,2026-03-03 10:00:{p:02},CNY,transfer,"
-        );
-    }
-    for i in 1..=12 {
-        let _ = writeln!(
-            csv,
-            "F{i:02},PAYER{i:02},MULE,8000.00,2026-03-10 {:02}:15:00,CNY,transfer,Mule Trading",
-            8 + i
-        );
-    }
-    let _ = writeln!(
-        csv,
-        "X01,MULE,OUT01,90000.00,2026-03-11 16:00:00,CNY,transfer,"
-    );
-    csv
-}
 
 fn screened(dir: &Path) -> Result<String> {
     let file = dir.join("transfers.csv");
-    std::fs::write(&file, transfers())?;
+    std::fs::write(&file, common::planted_fan_in_csv("Mule Trading"))?;
     let data = dir.join("data").display().to_string();
     let o = docket(
         &["--data-dir", &data, "screen", &file.display().to_string()],

@@ -15,21 +15,8 @@ use rust_decimal::prelude::ToPrimitive;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-/// Escapes text for HTML element content and quoted attribute values.
-fn escape(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '&' => o.push_str("&amp;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
-}
+// One HTML escaper for every page Docket writes (the run summary owns it).
+use crate::report::esc as escape;
 
 /// Money into or out of the subject, as the page shows it.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

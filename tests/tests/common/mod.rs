@@ -97,3 +97,34 @@ pub fn backoffice_rows(db: &Path) -> Result<Vec<Row>> {
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
+
+/// A transfer table with ordinary life (20 salaries from one employer, 20 rents to one landlord
+/// each) and a planted fan-in: 12 payers into `MULE` within two days (`F01`..`F12`, each naming
+/// the payee `payee_name`), then `X01` takes 90,000.00 onward to `OUT01`.
+pub fn planted_fan_in_csv(payee_name: &str) -> String {
+    use std::fmt::Write as _;
+    let mut csv =
+        String::from("txn_id,from_account,to_account,amount,timestamp,currency,channel,to_name\n");
+    for p in 0..20 {
+        let _ = writeln!(
+            csv,
+            "S{p:02},EMPLOYER,P{p:02},\"12,500.00\",2026-03-01 09:00:{p:02},CNY,transfer,"
+        );
+        let _ = writeln!(
+            csv,
+            "R{p:02},P{p:02},LANDLORD{p:02},4800.00,2026-03-03 10:00:{p:02},CNY,transfer,"
+        );
+    }
+    for i in 1..=12 {
+        let _ = writeln!(
+            csv,
+            "F{i:02},PAYER{i:02},MULE,8000.00,2026-03-10 {:02}:15:00,CNY,transfer,{payee_name}",
+            8 + i
+        );
+    }
+    let _ = writeln!(
+        csv,
+        "X01,MULE,OUT01,90000.00,2026-03-11 16:00:00,CNY,transfer,"
+    );
+    csv
+}
