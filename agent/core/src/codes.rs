@@ -104,6 +104,12 @@ codes! {
         "Custom JSON Schemas are filled by the LLM extraction step. Configure an endpoint ([llm] in the config, or DOCKET_LLM_URL) or use a built-in schema with a deterministic reader.";
     BadUsage = "DK-E0204", Fatal, "bad command-line usage",
         "An argument is missing or invalid. `docket help COMMAND` shows the usage with examples.";
+    SecretMissing = "DK-E0205", Fatal, "a secret the flow names is not in the secret store",
+        "The workflow refers to a secret by name (`password_secret`, `url_secret`, `bearer_secret` …) that is not stored. Store it with `docket secret set NAME` (the value is read from the terminal or stdin, never from the command line) and run again. `docket secret list` shows the names that exist.";
+    SecretStoreLocked = "DK-E0206", Fatal, "the secret store cannot be opened",
+        "The encrypted secret store could not be decrypted or read: the key file is missing, has permissions wider than 0600, is not the key the store was written with, or the store file was altered. Restore the key file (its path is printed) or, if it is lost, create a new store and set the secrets again.";
+    CalendarInvalid = "DK-E0207", Fatal, "a business calendar file is invalid",
+        "The working-day calendar named by a schedule could not be read: a date is malformed, a day is listed both as a holiday and as a working day, or the file is missing. The message names the file, line and value. Calendars are YAML files (see installer/calendars/).";
     // 03xx: outside systems
     SinkUnavailable = "DK-E0301", Retry, "back-office target is unreachable",
         "The database or service the flow writes to did not answer. Nothing was lost: pending records stay in the run's outbox and are written when the run is resumed (`docket run FLOW.yaml` again). Check the connection string and that the service is up.";
@@ -111,6 +117,12 @@ codes! {
         "The target refused the record (constraint, type or permission error). The record and the target's message are in the run store; fix the table mapping or the target and resume.";
     StoreUnavailable = "DK-E0303", Fatal, "run store cannot be opened",
         "Docket could not open or migrate its run store (SQLite file under the data dir, or the --store URL). Check permissions of the data dir (`--data-dir`) and free disk space.";
+    SinkMisconfigured = "DK-E0304", Fatal, "back-office target is configured wrongly",
+        "The sink's configuration cannot work whatever is retried: a malformed URL, an unsupported scheme, a missing table name, a credential of the wrong shape. Fix the workflow's `sink:` section (`docket run --check FLOW.yaml`) or the secret it names.";
+    NotifyFailed = "DK-E0305", Retry, "a failure alert could not be delivered",
+        "Docket tried to tell someone that a flow keeps failing (webhook or e-mail) and the receiver did not accept it. The flow keeps its schedule; the alert is retried at the next failure. Check the webhook URL or SMTP settings and that the receiver is up.";
+    RunTimedOut = "DK-E0306", Retry, "a run exceeded its time limit",
+        "The flow ran longer than its schedule's `timeout`. Its work so far is kept in the run store (outbox, claimed files) and the next run resumes it. Raise the timeout if the flow legitimately needs longer, or look for a stuck step in the run's log.";
     // 04xx: audit
     LedgerTampered = "DK-E0401", Review, "run ledger does not verify",
         "An entry of the run ledger was edited, removed or reordered after it was written: its hash does not match, or the chain skips. The output names the first entry that fails. Treat the runs after it as unproven and investigate who had write access to the data dir.";
