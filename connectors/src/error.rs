@@ -10,8 +10,10 @@ use docket_core::codes::Class;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{code}: {message}")]
 pub struct SinkError {
-    /// [`ErrorCode::SinkUnavailable`] (retry later, nothing was written) or
-    /// [`ErrorCode::SinkRejected`] (the data or the table mapping must be fixed first).
+    /// [`ErrorCode::SinkUnavailable`] (retry later; records stay in the outbox),
+    /// [`ErrorCode::SinkRejected`] (the data or the table mapping must be fixed first) or
+    /// [`ErrorCode::SinkMisconfigured`] (the sink's own settings cannot work: bad URL, scheme,
+    /// credential shape).
     pub code: ErrorCode,
     /// What happened, where, and what to do; never contains a password.
     pub message: String,
@@ -30,6 +32,15 @@ impl SinkError {
     pub fn rejected(message: impl Into<String>) -> Self {
         SinkError {
             code: ErrorCode::SinkRejected,
+            message: message.into(),
+        }
+    }
+
+    /// The sink's configuration cannot work whatever is retried (malformed URL, unsupported
+    /// scheme, a credential of the wrong shape).
+    pub fn misconfigured(message: impl Into<String>) -> Self {
+        SinkError {
+            code: ErrorCode::SinkMisconfigured,
             message: message.into(),
         }
     }

@@ -244,10 +244,7 @@ impl Sink for FileDropSink {
         let table = Ident::parse(table, "file name prefix (table)")?;
         let batch = check_batch(table.as_str(), records)?;
         if batch.rows.is_empty() {
-            return Ok(WriteOutcome {
-                inserted: 0,
-                duplicates: batch.repeated,
-            });
+            return Ok(WriteOutcome::new(0, batch.repeated));
         }
         let lock_path = self.dir.join(LOCK_FILE);
         let lock = OpenOptions::new()
@@ -266,10 +263,7 @@ impl Sink for FileDropSink {
             .filter(|r| !self.index.contains(table.as_str(), &r.key))
             .collect();
         if fresh.is_empty() {
-            return Ok(WriteOutcome {
-                inserted: 0,
-                duplicates: records.len(),
-            });
+            return Ok(WriteOutcome::new(0, records.len()));
         }
         let keys: Vec<&str> = fresh.iter().map(|r| r.key.as_str()).collect();
         let parts: Vec<&[u8]> = std::iter::once(table.as_str().as_bytes())
@@ -293,10 +287,7 @@ impl Sink for FileDropSink {
         self.append_index(&table, &keys)?;
         self.refresh()?;
         drop(lock);
-        Ok(WriteOutcome {
-            inserted,
-            duplicates: records.len() - inserted,
-        })
+        Ok(WriteOutcome::new(inserted, records.len() - inserted))
     }
 
     fn already_written(&mut self, table: &str, keys: &[String]) -> Result<Vec<String>, SinkError> {

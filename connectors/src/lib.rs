@@ -1,12 +1,17 @@
-//! Adapters from Docket to outside systems. Today: the back-office sinks (SQLite, PostgreSQL,
-//! file drop) that write extracted records so that each record lands exactly once, however often a
-//! run is resumed.
+//! Adapters from Docket to outside systems: the back-office sinks (SQLite, PostgreSQL,
+//! MySQL/MariaDB, REST, file drop) that write extracted records so that each record lands exactly
+//! once, however often a run is resumed, and the [`Notifier`] that tells people when a flow keeps
+//! failing (webhook, e-mail).
 //!
 //! The contract every sink keeps: a batch is written all-or-nothing; a record whose idempotency key
 //! is already in the target is skipped and counted as a duplicate; failures are a [`SinkError`]
-//! classified retry ([`docket_core::ErrorCode::SinkUnavailable`]) or reject
-//! ([`docket_core::ErrorCode::SinkRejected`]). Sinks must never put a password in a message or in
-//! [`Sink::describe`], never splice untrusted text into SQL, and never alter an existing table.
+//! classified retry ([`docket_core::ErrorCode::SinkUnavailable`]), reject
+//! ([`docket_core::ErrorCode::SinkRejected`]) or fix the settings
+//! ([`docket_core::ErrorCode::SinkMisconfigured`]). The REST sink is the one exception to
+//! all-or-nothing: HTTP has no transaction, so it sends one idempotent request per record and lists
+//! records the server refused in [`WriteOutcome::rejected`]. Sinks must never put a password or
+//! token in a message, in `Debug` output or in [`Sink::describe`], never splice untrusted text into
+//! SQL, and never alter an existing table.
 //!
 //! [`open`] is the one registry of sink kinds: adding a kind means adding a [`SinkSpec`] variant
 //! and one match arm there.
@@ -14,17 +19,26 @@
 mod error;
 mod filedrop;
 mod ident;
+mod mysql;
+mod notify;
 mod pg;
 mod record;
+mod rest;
 mod sqlite;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 pub use error::SinkError;
 pub use filedrop::{FileDropSink, FileFormat};
 pub use ident::Ident;
+pub use mysql::MysqlSink;
+pub use notify::{Alert, EmailTarget, Notifier, NotifyError, SmtpTls, WebhookTarget};
 pub use pg::PostgresSink;
-pub use record::{KEY_COLUMN, OutRecord, Value, ValueKind, WRITTEN_AT_COLUMN, WriteOutcome};
+pub use record::{
+    KEY_COLUMN, OutRecord, Rejected, Value, ValueKind, WRITTEN_AT_COLUMN, WriteOutcome,
+};
+pub use rest::{Backoff, HttpMethod, RestAuth, RestSink};
 pub use sqlite::SqliteSink;
 
 /// A back-office target that stores records idempotently.
@@ -70,10 +84,54 @@ pub enum SinkSpec {
         /// File format of each batch.
         format: FileFormat,
     },
+    /// An HTTP endpoint of the back office: one JSON request per record, deduplicated by the
+    /// server through the `Idempotency-Key` header.
+    Rest {
+        /// `http://` or `https://` URL the records are sent to.
+        url: String,
+        /// `POST` (default) or `PUT`.
+        #[serde(default)]
+        method: HttpMethod,
+        /// Credentials, already resolved from the secret store; never logged.
+        #[serde(default)]
+        auth: Option<RestAuth>,
+        /// Limit for one request (connect, send, answer); serde: `timeout_ms`, default 30 s.
+        #[serde(
+            rename = "timeout_ms",
+            with = "rest::duration_ms",
+            default = "rest::default_timeout"
+        )]
+        timeout: Duration,
+        /// Tries per record before the batch is reported `SinkUnavailable`; default 5.
+        #[serde(default = "rest::default_max_attempts")]
+        max_attempts: u32,
+    },
+    /// A MySQL or MariaDB database.
+    Mysql {
+        /// `mysql://user[:password]@host[:port]/db`; never logged with its password.
+        url: String,
+    },
+}
+
+impl SinkSpec {
+    /// Where this spec writes, for logs, `run --check` and the outbox; never contains a
+    /// password, token or URL query (which may carry an API key).
+    pub fn describe(&self) -> String {
+        match self {
+            SinkSpec::Sqlite { path } => format!("sqlite:{}", path.display()),
+            SinkSpec::Postgres { url } => pg::redacted_url(url),
+            SinkSpec::FileDrop { dir, format } => format!("file:{} ({format:?})", dir.display()),
+            SinkSpec::Rest {
+                url, method, auth, ..
+            } => rest::describe(url, *method, auth.as_ref()),
+            SinkSpec::Mysql { url } => mysql::redacted_url(url),
+        }
+    }
 }
 
 impl std::fmt::Debug for SinkSpec {
-    // Hand-written so that a logged spec never shows the password inside a PostgreSQL URL.
+    // Hand-written so that a logged spec never shows a password inside a database URL or a REST
+    // credential.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             SinkSpec::Sqlite { path } => f.debug_struct("Sqlite").field("path", path).finish(),
@@ -86,16 +144,49 @@ impl std::fmt::Debug for SinkSpec {
                 .field("dir", dir)
                 .field("format", format)
                 .finish(),
+            SinkSpec::Rest {
+                url,
+                method,
+                auth,
+                timeout,
+                max_attempts,
+            } => f
+                .debug_struct("Rest")
+                .field("url", &rest::redacted_url(url))
+                .field("method", method)
+                .field("auth", auth)
+                .field("timeout", timeout)
+                .field("max_attempts", max_attempts)
+                .finish(),
+            SinkSpec::Mysql { url } => f
+                .debug_struct("Mysql")
+                .field("url", &mysql::redacted_url(url))
+                .finish(),
         }
     }
 }
 
 /// Opens the sink described by `spec`; a target that cannot be reached yields
-/// [`docket_core::ErrorCode::SinkUnavailable`].
+/// [`docket_core::ErrorCode::SinkUnavailable`], settings that cannot work (malformed URL)
+/// [`docket_core::ErrorCode::SinkMisconfigured`]. The REST sink does not contact the server here.
 pub fn open(spec: &SinkSpec) -> Result<Box<dyn Sink>, SinkError> {
     Ok(match spec {
         SinkSpec::Sqlite { path } => Box::new(SqliteSink::open(path)?),
         SinkSpec::Postgres { url } => Box::new(PostgresSink::connect(url)?),
         SinkSpec::FileDrop { dir, format } => Box::new(FileDropSink::open(dir, *format)?),
+        SinkSpec::Rest {
+            url,
+            method,
+            auth,
+            timeout,
+            max_attempts,
+        } => Box::new(RestSink::new(
+            url,
+            *method,
+            auth.clone(),
+            *timeout,
+            *max_attempts,
+        )?),
+        SinkSpec::Mysql { url } => Box::new(MysqlSink::connect(url)?),
     })
 }

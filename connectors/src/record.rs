@@ -98,12 +98,36 @@ pub struct OutRecord {
 }
 
 /// What a batch write did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct WriteOutcome {
     /// Records newly written.
     pub inserted: usize,
     /// Records skipped because their key was already in the target or earlier in the batch.
     pub duplicates: usize,
+    /// Records the target refused one by one while the rest of the batch went through (only the
+    /// REST sink reports these; the database sinks refuse a batch as a whole with an error). The
+    /// runner must not retry them unchanged.
+    pub rejected: Vec<Rejected>,
+}
+
+impl WriteOutcome {
+    /// An outcome with nothing rejected.
+    pub fn new(inserted: usize, duplicates: usize) -> WriteOutcome {
+        WriteOutcome {
+            inserted,
+            duplicates,
+            rejected: Vec::new(),
+        }
+    }
+}
+
+/// One record refused by the target, with the target's reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// The record's idempotency key.
+    pub key: String,
+    /// What the target said (status and a short, sanitised excerpt of its answer); never a secret.
+    pub message: String,
 }
 
 /// A batch that passed the shared checks.

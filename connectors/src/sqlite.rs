@@ -208,10 +208,7 @@ impl Sink for SqliteSink {
         let table = Ident::parse(table, "table")?;
         let batch = check_batch(table.as_str(), records)?;
         if batch.rows.is_empty() {
-            return Ok(WriteOutcome {
-                inserted: 0,
-                duplicates: batch.repeated,
-            });
+            return Ok(WriteOutcome::new(0, batch.repeated));
         }
         let path = self.path.clone();
         let err = |e| classify(&path, &table, e);
@@ -249,10 +246,7 @@ impl Sink for SqliteSink {
             }
         }
         tx.commit().map_err(err)?;
-        Ok(WriteOutcome {
-            inserted,
-            duplicates: records.len() - inserted,
-        })
+        Ok(WriteOutcome::new(inserted, records.len() - inserted))
     }
 
     fn already_written(&mut self, table: &str, keys: &[String]) -> Result<Vec<String>, SinkError> {

@@ -397,10 +397,7 @@ impl PostgresSink {
     fn write(&mut self, table: &PgTable, records: &[OutRecord]) -> Result<WriteOutcome, SinkError> {
         let mut batch = check_batch(&table.to_string(), records)?;
         if batch.rows.is_empty() {
-            return Ok(WriteOutcome {
-                inserted: 0,
-                duplicates: batch.repeated,
-            });
+            return Ok(WriteOutcome::new(0, batch.repeated));
         }
         // One key order for every writer: two agents inserting overlapping batches then wait on
         // each other in the same order instead of deadlocking.
@@ -443,10 +440,7 @@ impl PostgresSink {
             inserted += tx.query(&stmt, &params).map_err(err)?.len();
         }
         tx.commit().map_err(err)?;
-        Ok(WriteOutcome {
-            inserted,
-            duplicates: records.len() - inserted,
-        })
+        Ok(WriteOutcome::new(inserted, records.len() - inserted))
     }
 
     fn lookup(&mut self, table: &PgTable, keys: &[String]) -> Result<Vec<String>, SinkError> {
