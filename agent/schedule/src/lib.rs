@@ -54,6 +54,9 @@
 //! twice or both as holiday and working day, a listed working day that is not a weekend day,
 //! dates outside `years`, a cut-off on a non-working day, a weekend of all seven days.
 
+pub mod calendar;
+mod calendar_file;
 pub mod clock;
 
+pub use calendar::{Calendar, CalendarError};
 pub use clock::{Clock, ManualClock, SystemClock};
