@@ -8,6 +8,15 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+mod schedule;
+
+pub use schedule::{AlertConfig, Days, EmailConfig, MisfireConfig, ScheduleConfig, Shift, SmtpTls};
+
+/// Whether a value is its type's default (serde leaves such fields out when writing).
+pub(crate) fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
+
 /// A Docket workflow file, format version 1.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -25,23 +34,25 @@ pub struct RawWorkflow {
     /// (`docket run`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<ScheduleConfig>,
+    /// What an agent must have to run this flow; in fleet mode an agent only takes flows it can
+    /// run. Leave out when any agent will do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requires: Option<RequiresConfig>,
     /// The steps, run in order. A step reads the output of an earlier step named in its `from`.
     pub steps: Vec<StepConfig>,
 }
 
-/// When a flow runs on its own.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+/// What an agent must have to run a flow.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ScheduleConfig {
-    /// Cron expression with a mandatory seconds field: `sec min hour day-of-month month
-    /// day-of-week [year]`, e.g. `"0 30 9 * * Mon-Fri"`. Write days of the week as names
-    /// (`Mon-Fri`): numbers are rejected because they are easy to get wrong (1 is Sunday).
-    /// `L` is not supported.
-    pub cron: String,
-    /// IANA time zone the cron expression is read in, e.g. `Asia/Shanghai`, `Europe/London` or
-    /// `UTC` (the default).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timezone: Option<String>,
+pub struct RequiresConfig {
+    /// The flow needs a display (it has steps that drive desktop applications). Default `false`.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub desktop: bool,
+    /// Tesseract languages the agent must have installed, e.g. `[chi_sim]`: lowercase letters
+    /// and `_`. Default none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ocr_languages: Vec<String>,
 }
 
 /// One step of a workflow: an id and exactly one step kind.
@@ -146,7 +157,7 @@ pub enum OnFailedChecks {
 pub struct WriteConfig {
     /// Id of the earlier `extract` step whose records are written.
     pub from: String,
-    /// Where the records go: exactly one of `sqlite`, `postgres`, `file`.
+    /// Where the records go: exactly one of `sqlite`, `postgres`, `mysql`, `file`, `rest`.
     pub sink: SinkConfig,
     /// Target table (for `file` sinks: the output file's base name). Letters, digits and `_`,
     /// optionally prefixed by a schema (`backoffice.transactions`).
@@ -165,8 +176,12 @@ pub enum SinkConfig {
     Sqlite(SqliteSink),
     /// A PostgreSQL database.
     Postgres(PostgresSink),
+    /// A MySQL or MariaDB database.
+    Mysql(MysqlSink),
     /// A file drop: one file per run in a folder.
     File(FileSink),
+    /// A REST endpoint of the back office: records are sent as JSON.
+    Rest(RestSink),
 }
 
 /// A SQLite database file.
@@ -181,13 +196,119 @@ pub struct SqliteSink {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PostgresSink {
-    /// Connection URL, `postgres://user@host:port/db`. Keep passwords out of the file: use
+    /// Connection URL, `postgres://user@host:port/db`. Passwords are not allowed in the file:
+    /// use `url_secret` for URLs that carry one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Name of the secret (in Docket's secret store) holding the connection URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url_secret: Option<String>,
+}
+
+/// A MySQL or MariaDB database. Give exactly one of `url` and `url_secret`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MysqlSink {
+    /// Connection URL, `mysql://user@host:3306/db`. Passwords are not allowed in the file: use
     /// `url_secret` for URLs that carry one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Name of the secret (in Docket's secret store) holding the connection URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_secret: Option<String>,
+}
+
+/// A REST endpoint records are sent to as JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RestSink {
+    /// `http://` or `https://` URL of the endpoint. No user name or password in it: use `auth`.
+    pub url: String,
+    /// HTTP method: `POST` (default) or `PUT`.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub method: HttpMethod,
+    /// How Docket authenticates: exactly one of `bearer_secret`, `basic`, `header`. Leave out
+    /// for endpoints without authentication.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth: Option<RestAuthConfig>,
+    /// Longest a request may take (`10s`, `2m`): a whole number and a unit, `s`, `m` or `h`.
+    /// Default `10s`.
+    #[serde(
+        default = "default_rest_timeout",
+        skip_serializing_if = "is_default_rest_timeout"
+    )]
+    pub timeout: String,
+    /// Attempts per request before the write fails, from 1 to 50. Default 5.
+    #[serde(
+        default = "default_max_attempts",
+        skip_serializing_if = "is_default_max_attempts"
+    )]
+    #[schemars(range(min = 1, max = 50))]
+    pub max_attempts: u32,
+}
+
+fn default_rest_timeout() -> String {
+    "10s".to_owned()
+}
+
+fn is_default_rest_timeout(s: &str) -> bool {
+    s == "10s"
+}
+
+fn default_max_attempts() -> u32 {
+    5
+}
+
+fn is_default_max_attempts(n: &u32) -> bool {
+    *n == 5
+}
+
+/// HTTP method of a REST sink.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum HttpMethod {
+    /// `POST` (create).
+    #[default]
+    Post,
+    /// `PUT` (create or replace).
+    Put,
+}
+
+/// How a REST sink authenticates. Secrets are named here; their values live in Docket's secret
+/// store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RestAuthConfig {
+    /// Name of the secret sent as `Authorization: Bearer <secret>`.
+    BearerSecret(
+        /// Name of the secret (in Docket's secret store) sent as `Authorization: Bearer
+        /// <secret>`.
+        String,
+    ),
+    /// HTTP basic authentication.
+    Basic(BasicAuthConfig),
+    /// A header of your choice carrying a secret, e.g. `X-Api-Key`.
+    Header(HeaderAuthConfig),
+}
+
+/// HTTP basic authentication.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BasicAuthConfig {
+    /// User name (without `:`).
+    pub user: String,
+    /// Name of the secret (in Docket's secret store) holding the password.
+    pub password_secret: String,
+}
+
+/// A header carrying a secret.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HeaderAuthConfig {
+    /// Header name, e.g. `X-Api-Key`.
+    pub name: String,
+    /// Name of the secret (in Docket's secret store) sent as the header's value.
+    pub value_secret: String,
 }
 
 /// A file drop.

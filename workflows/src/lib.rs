@@ -22,13 +22,16 @@ mod validate;
 use std::path::Path;
 
 pub use config::{
-    ExtractConfig, FileFormat, FileSink, IngestConfig, OnFailedChecks, PostgresSink, RawWorkflow,
-    ReportConfig, ScheduleConfig, ScreenConfig, SinkConfig, SqliteSink, StepConfig, StepKind,
+    AlertConfig, BasicAuthConfig, Days, EmailConfig, ExtractConfig, FileFormat, FileSink,
+    HeaderAuthConfig, HttpMethod, IngestConfig, MisfireConfig, MysqlSink, OnFailedChecks,
+    PostgresSink, RawWorkflow, ReportConfig, RequiresConfig, RestAuthConfig, RestSink,
+    ScheduleConfig, ScreenConfig, Shift, SinkConfig, SmtpTls, SqliteSink, StepConfig, StepKind,
     WriteConfig,
 };
 pub use plan::{
-    Action, Column, ExtractPlan, IngestPlan, Plan, PlanStep, PostgresUrl, ReportPlan, Schedule,
-    SchemaRef, ScreenPlan, Sink, Source, StepRef, WritePlan,
+    Action, AlertPlan, Column, DbUrl, EmailPlan, ExtractPlan, IngestPlan, Misfire, Plan, PlanStep,
+    PostgresUrl, ReportPlan, Requires, RestAuth, Schedule, SchemaRef, ScreenPlan, Sink, Source,
+    StepRef, WritePlan,
 };
 pub use problem::{CODES, Pos, Problem, render_problems};
 pub use tree::Spans;

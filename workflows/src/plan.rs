@@ -5,11 +5,20 @@
 //! re-checking. This module must never touch the file system: joining paths is string work.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::{Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
 use crate::config::{FileFormat, OnFailedChecks};
+
+mod schedule;
+
+pub use crate::config::HttpMethod;
+pub use schedule::{
+    AlertPlan, DEFAULT_CATCH_UP_MAX, DEFAULT_RETRY_BACKOFF, Days, EmailPlan, Misfire, Schedule,
+    Shift, SmtpTls,
+};
 
 /// A validated workflow, ready to run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -20,6 +29,10 @@ pub struct Plan {
     pub description: Option<String>,
     /// When the daemon starts the flow on its own.
     pub schedule: Option<Schedule>,
+    /// What an agent must have to run the flow (left out of the JSON when nothing is required,
+    /// so older plans keep their fingerprint).
+    #[serde(skip_serializing_if = "Requires::is_empty")]
+    pub requires: Requires,
     /// Folder of the workflow file; every relative path in the plan was joined onto it.
     #[serde(serialize_with = "lossy_path")]
     pub base_dir: PathBuf,
@@ -27,13 +40,21 @@ pub struct Plan {
     pub steps: Vec<PlanStep>,
 }
 
-/// A checked schedule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Schedule {
-    /// Cron expression with seconds (6 or 7 fields), shape-checked.
-    pub cron: String,
-    /// IANA time zone name, checked against the tz database (`UTC` when not given).
-    pub timezone: String,
+/// What an agent must have to run a flow, as declared in its `requires:`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Requires {
+    /// The flow needs a display (desktop/UI steps).
+    pub desktop: bool,
+    /// Tesseract languages the agent must have, as declared (see
+    /// [`Plan::needed_ocr_languages`] for these plus the extract steps' languages).
+    pub ocr_languages: Vec<String>,
+}
+
+impl Requires {
+    /// Whether nothing is required (any agent will do).
+    pub fn is_empty(&self) -> bool {
+        !self.desktop && self.ocr_languages.is_empty()
+    }
 }
 
 /// One step of the plan.
@@ -143,6 +164,11 @@ pub enum Sink {
         /// Where the connection URL comes from.
         url: PostgresUrl,
     },
+    /// A MySQL or MariaDB database.
+    Mysql {
+        /// Where the connection URL comes from (a literal never carries a password).
+        url: DbUrl,
+    },
     /// A file drop.
     File {
         /// Output folder.
@@ -151,9 +177,52 @@ pub enum Sink {
         /// Output format.
         format: FileFormat,
     },
+    /// A REST endpoint; records are sent as JSON.
+    Rest {
+        /// `http(s)` URL of the endpoint (no credentials in it).
+        url: String,
+        /// HTTP method.
+        method: HttpMethod,
+        /// How to authenticate; `None` sends no credentials.
+        auth: Option<RestAuth>,
+        /// Longest a request may take.
+        #[serde(serialize_with = "schedule::secs")]
+        timeout: Duration,
+        /// Attempts per request before the write fails (1 to 50).
+        max_attempts: u32,
+    },
 }
 
-/// Where a PostgreSQL connection URL comes from.
+/// How a REST sink authenticates; every credential is a secret name, resolved by the agent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RestAuth {
+    /// `Authorization: Bearer <secret>`.
+    Bearer {
+        /// Secret name of the token.
+        secret: String,
+    },
+    /// HTTP basic authentication.
+    Basic {
+        /// User name.
+        user: String,
+        /// Secret name of the password.
+        password_secret: String,
+    },
+    /// A header carrying a secret.
+    Header {
+        /// Header name, e.g. `X-Api-Key`.
+        name: String,
+        /// Secret name of the header's value.
+        value_secret: String,
+    },
+}
+
+/// Where a database connection URL comes from (PostgreSQL and MySQL sinks).
+pub type DbUrl = PostgresUrl;
+
+/// Where a PostgreSQL (or, as [`DbUrl`], MySQL) connection URL comes from. A literal never
+/// carries a password.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PostgresUrl {
@@ -247,6 +316,22 @@ impl Plan {
     /// The step with this id, if any.
     pub fn step(&self, id: &str) -> Option<&PlanStep> {
         self.steps.iter().find(|s| s.id == id)
+    }
+
+    /// Every Tesseract language an agent needs for this flow: the declared
+    /// `requires.ocr_languages` followed by the extract steps' languages, without repeats.
+    pub fn needed_ocr_languages(&self) -> Vec<String> {
+        let extract = self.steps.iter().flat_map(|s| match &s.action {
+            Action::Extract(e) => e.languages.as_slice(),
+            _ => &[],
+        });
+        let mut out: Vec<String> = Vec::new();
+        for lang in self.requires.ocr_languages.iter().chain(extract) {
+            if !out.contains(lang) {
+                out.push(lang.clone());
+            }
+        }
+        out
     }
 }
 

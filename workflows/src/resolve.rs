@@ -7,11 +7,15 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::config::{RawWorkflow, SinkConfig, StepKind};
-use crate::plan::{
-    Action, Column, ExtractPlan, IngestPlan, Plan, PlanStep, PostgresUrl, ReportPlan, Schedule,
-    SchemaRef, ScreenPlan, Sink, StepRef, WritePlan,
+use crate::config::{
+    AlertConfig, MisfireConfig, RawWorkflow, RestAuthConfig, ScheduleConfig, SinkConfig, StepKind,
 };
+use crate::plan::{
+    Action, AlertPlan, Column, DEFAULT_CATCH_UP_MAX, DbUrl, EmailPlan, ExtractPlan, IngestPlan,
+    Misfire, Plan, PlanStep, PostgresUrl, ReportPlan, Requires, RestAuth, Schedule, SchemaRef,
+    ScreenPlan, Sink, StepRef, WritePlan,
+};
+use crate::validate::values::{host_port, parse_duration};
 use crate::validate::{
     BANK_DOCUMENT_FIELDS, BANK_RECORD_FIELDS, DEFAULT_SCREEN_ZONE, is_schema_file, parse_source,
     resolve, split_languages,
@@ -76,15 +80,33 @@ pub fn build(raw: &RawWorkflow, base_dir: &Path) -> Option<Plan> {
                         path: resolve(base_dir, &s.path),
                     },
                     SinkConfig::Postgres(p) => Sink::Postgres {
-                        url: match (&p.url, &p.url_secret) {
-                            (Some(u), None) => PostgresUrl::Literal(u.clone()),
-                            (None, Some(s)) => PostgresUrl::Secret(s.clone()),
-                            _ => return None,
-                        },
+                        url: db_url(p.url.as_ref(), p.url_secret.as_ref())?,
+                    },
+                    SinkConfig::Mysql(m) => Sink::Mysql {
+                        url: db_url(m.url.as_ref(), m.url_secret.as_ref())?,
                     },
                     SinkConfig::File(f) => Sink::File {
                         dir: resolve(base_dir, &f.dir),
                         format: f.format,
+                    },
+                    SinkConfig::Rest(r) => Sink::Rest {
+                        url: r.url.clone(),
+                        method: r.method,
+                        auth: r.auth.as_ref().map(|a| match a {
+                            RestAuthConfig::BearerSecret(s) => {
+                                RestAuth::Bearer { secret: s.clone() }
+                            }
+                            RestAuthConfig::Basic(b) => RestAuth::Basic {
+                                user: b.user.clone(),
+                                password_secret: b.password_secret.clone(),
+                            },
+                            RestAuthConfig::Header(h) => RestAuth::Header {
+                                name: h.name.clone(),
+                                value_secret: h.value_secret.clone(),
+                            },
+                        }),
+                        timeout: parse_duration(&r.timeout).ok()?,
+                        max_attempts: r.max_attempts,
                     },
                 };
                 Action::Write(WritePlan {
@@ -115,11 +137,80 @@ pub fn build(raw: &RawWorkflow, base_dir: &Path) -> Option<Plan> {
     Some(Plan {
         name: raw.name.clone(),
         description: raw.description.clone(),
-        schedule: raw.schedule.as_ref().map(|s| Schedule {
-            cron: s.cron.clone(),
-            timezone: s.timezone.clone().unwrap_or_else(|| "UTC".to_owned()),
-        }),
+        schedule: match &raw.schedule {
+            Some(s) => Some(schedule(s, base_dir)?),
+            None => None,
+        },
+        requires: raw
+            .requires
+            .as_ref()
+            .map(|r| Requires {
+                desktop: r.desktop,
+                ocr_languages: r.ocr_languages.clone(),
+            })
+            .unwrap_or_default(),
         base_dir: base_dir.to_path_buf(),
         steps,
+    })
+}
+
+fn db_url(url: Option<&String>, secret: Option<&String>) -> Option<DbUrl> {
+    match (url, secret) {
+        (Some(u), None) => Some(PostgresUrl::Literal(u.clone())),
+        (None, Some(s)) => Some(PostgresUrl::Secret(s.clone())),
+        _ => None,
+    }
+}
+
+fn schedule(s: &ScheduleConfig, base_dir: &Path) -> Option<Schedule> {
+    Some(Schedule {
+        cron: s.cron.clone(),
+        timezone: s.timezone.clone().unwrap_or_else(|| "UTC".to_owned()),
+        calendar: s.calendar.as_deref().map(|c| resolve(base_dir, c)),
+        days: s.days,
+        shift: s.shift,
+        before_cutoff: s.before_cutoff,
+        misfire: match s.misfire {
+            MisfireConfig::Skip => Misfire::Skip,
+            MisfireConfig::RunOnce => Misfire::RunOnce,
+            MisfireConfig::CatchUp => Misfire::CatchUp {
+                max: s.catch_up_max.unwrap_or(DEFAULT_CATCH_UP_MAX),
+            },
+        },
+        overlap: s.overlap,
+        timeout: match &s.timeout {
+            Some(t) => Some(parse_duration(t).ok()?),
+            None => None,
+        },
+        retries: s.retries,
+        retry_backoff: parse_duration(&s.retry_backoff).ok()?,
+        alert: match &s.alert {
+            Some(a) => Some(alert(a)?),
+            None => None,
+        },
+    })
+}
+
+fn alert(a: &AlertConfig) -> Option<AlertPlan> {
+    let email = match &a.email {
+        Some(e) => {
+            let (smtp_host, port) = host_port(&e.smtp, true).ok()?;
+            Some(EmailPlan {
+                smtp_host,
+                smtp_port: port?,
+                tls: e.tls,
+                from: e.from.clone(),
+                to: e.to.clone(),
+                user: e.user.clone(),
+                password_secret: e.password_secret.clone(),
+            })
+        }
+        None => None,
+    };
+    Some(AlertPlan {
+        webhook: a.webhook.clone(),
+        webhook_secret: a.webhook_secret.clone(),
+        email,
+        after_failures: a.after_failures,
     })
 }

@@ -429,10 +429,14 @@ impl<'a> Walker<'a> {
                 .get("minimum")
                 .and_then(Value::as_i64)
                 .unwrap_or(i64::MIN);
-            let max = match schema.get("format").and_then(Value::as_str) {
+            let format_max = match schema.get("format").and_then(Value::as_str) {
                 Some("uint32") => i64::from(u32::MAX),
                 _ => i64::MAX,
             };
+            let max = schema
+                .get("maximum")
+                .and_then(Value::as_i64)
+                .map_or(format_max, |m| m.min(format_max));
             if n < min || n > max {
                 self.problem(
                     "W023",

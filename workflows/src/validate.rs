@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::cron::{check_cron, check_timezone};
+use crate::cron::check_timezone;
 use crate::plan::Source;
 use crate::problem::Problem;
 use crate::tree::{Spans, child, suggest};
@@ -45,6 +45,10 @@ const KINDS: [&str; 5] = ["ingest", "extract", "write", "screen", "report"];
 
 /// Time zone of a `screen` step that names none (the statements Docket reads are mostly Chinese).
 pub(crate) const DEFAULT_SCREEN_ZONE: &str = "Asia/Shanghai";
+
+mod schedule;
+mod sinks;
+pub(crate) mod values;
 
 type Complaint = (String, String);
 
@@ -224,15 +228,33 @@ pub fn check(doc: &Value, spans: &Spans, problems: &mut Vec<Problem>) {
         );
     }
     if let Some(schedule) = doc.get("schedule") {
-        if let Some(cron) = str_at(schedule, "cron")
-            && let Err(c) = check_cron(&cron)
-        {
-            push("W014", "schedule.cron", false, c);
-        }
-        if let Some(tz) = str_at(schedule, "timezone")
-            && let Err(c) = check_timezone(&tz)
-        {
-            push("W015", "schedule.timezone", false, c);
+        schedule::check(schedule, &mut push);
+    }
+    if let Some(langs) = doc
+        .get("requires")
+        .and_then(|r| r.get("ocr_languages"))
+        .and_then(Value::as_array)
+    {
+        for (i, lang) in langs.iter().enumerate() {
+            if let Some(l) = lang.as_str()
+                && (l.is_empty() || !l.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+            {
+                let hint = if l.contains('+') {
+                    format!(
+                        "list the languages one per item: `[{}]`",
+                        l.replace('+', ", ")
+                    )
+                } else {
+                    "Tesseract language names are lowercase letters and `_`, e.g. `chi_sim`"
+                        .to_owned()
+                };
+                push(
+                    "W021",
+                    &format!("requires.ocr_languages[{i}]"),
+                    false,
+                    (format!("`{l}` is not a Tesseract language name"), hint),
+                );
+            }
         }
     }
 
@@ -451,20 +473,9 @@ fn check_ingest(body: &Value, base: &str, push: &mut Push<'_>) {
         );
     }
     if let Some(s) = body.get("password_secret").and_then(Value::as_str)
-        && !is_slug(s, &['-', '_', '.'])
+        && let Err(c) = values::secret_name(s)
     {
-        push(
-            "W025",
-            &child(base, "password_secret"),
-            false,
-            (
-                format!(
-                    "secret name `{s}` may only hold lowercase letters, digits, `-`, `_` and `.`"
-                ),
-                "name the secret, not its value: `docket secret set NAME` stores the value"
-                    .to_owned(),
-            ),
-        );
+        push("W025", &child(base, "password_secret"), false, c);
     }
 }
 
@@ -530,56 +541,7 @@ fn check_write(body: &Value, base: &str, known: Option<(&[&str], &[&str])>, push
         );
     }
     if let Some(sink) = body.get("sink") {
-        let sbase = child(base, "sink");
-        if let Some(pg) = sink.get("postgres") {
-            let url = pg.get("url").and_then(Value::as_str);
-            let secret = pg.get("url_secret").and_then(Value::as_str);
-            let path = child(&sbase, "postgres");
-            match (url, secret) {
-                (Some(_), Some(_)) => push(
-                    "W019",
-                    &path,
-                    true,
-                    (
-                        "postgres sink has both `url` and `url_secret`".to_owned(),
-                        "keep one: `url_secret` when the URL carries a password".to_owned(),
-                    ),
-                ),
-                (None, None) => push(
-                    "W019",
-                    &path,
-                    true,
-                    (
-                        "postgres sink needs `url` or `url_secret`".to_owned(),
-                        "e.g. `url_secret: backoffice-db`".to_owned(),
-                    ),
-                ),
-                (Some(u), None)
-                    if !(u.starts_with("postgres://") || u.starts_with("postgresql://")) =>
-                {
-                    push(
-                        "W016",
-                        &child(&path, "url"),
-                        false,
-                        (
-                            format!("`{u}` is not a PostgreSQL URL"),
-                            "write `postgres://user@host:5432/database`".to_owned(),
-                        ),
-                    );
-                }
-                _ => {}
-            }
-        }
-        for (kind, key) in [("sqlite", "path"), ("file", "dir")] {
-            if let Some(p) = sink
-                .get(kind)
-                .and_then(|s| s.get(key))
-                .and_then(Value::as_str)
-                && let Err(c) = check_path(p)
-            {
-                push("W016", &format!("{sbase}.{kind}.{key}"), false, c);
-            }
-        }
+        sinks::check(sink, &child(base, "sink"), push);
     }
     if let Some(columns) = body.get("columns").and_then(Value::as_object) {
         let cbase = child(base, "columns");
