@@ -76,6 +76,9 @@ pub enum Command {
     /// Draft regulator reports from screening cases.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Keep passwords, tokens and connection URLs in the encrypted local secret store.
+    #[command(subcommand)]
+    Secret(commands::secret::SecretCommand),
     /// Inspect the run ledger.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -147,6 +150,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             commands::str_state::close_alert(g, &args)
         }
         Command::Report(ReportCommand::List) => commands::str_state::list(g),
+        Command::Secret(cmd) => commands::secret::run(g, &cmd),
         Command::Audit(AuditCommand::Verify) => commands::audit::verify(g),
         Command::Doctor => commands::doctor::run(g),
         Command::Explain(args) => commands::explain::run(g, &args),

@@ -14,4 +14,5 @@ pub mod process;
 pub mod progress;
 pub mod report;
 pub mod runner;
+pub mod secrets;
 pub mod store;

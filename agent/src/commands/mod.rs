@@ -10,6 +10,7 @@ pub mod extract;
 pub mod run;
 pub mod schema;
 pub mod screen;
+pub mod secret;
 mod str_html;
 pub mod str_report;
 pub mod str_state;

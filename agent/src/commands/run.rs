@@ -56,17 +56,24 @@ pub fn load_plan(path: &Path) -> Result<Plan> {
     })
 }
 
-/// Reads a secret. Until the encrypted secret store lands, secrets come from the environment
-/// variable `DOCKET_SECRET_<NAME>` (upper case, `-` as `_`).
-pub fn secret(name: &str) -> Result<String> {
-    let var = format!(
-        "DOCKET_SECRET_{}",
-        name.to_uppercase().replace(['-', '.'], "_")
-    );
+/// Reads the secret `name` for a workflow: from the encrypted secret store of `data_dir`
+/// ([`crate::secrets`]) first; when the store has no such name, from the environment variable
+/// `DOCKET_SECRET_<NAME>` (upper case, `-` and `.` as `_`), which containers and tests use
+/// instead of a store; else DK-E0205. A store that holds the name but cannot be decrypted is
+/// DK-E0206, never silently bypassed. The value is never logged.
+pub fn secret(data_dir: &Path, name: &str) -> Result<String> {
+    let store = crate::secrets::SecretStore::open(data_dir, &crate::secrets::key_path(data_dir))?;
+    if let Some(value) = store.get(name)? {
+        return Ok(value.as_str().to_owned());
+    }
+    let var = crate::secrets::env_var(name);
     std::env::var(&var).map_err(|_| {
         Failure::new(
-            ErrorCode::WorkflowInvalid,
-            format!("secret '{name}' is not set: export {var} (the encrypted secret store is not available yet)"),
+            ErrorCode::SecretMissing,
+            format!(
+                "secret '{name}' is not in the secret store {}: store it with `docket secret set {name}` (or, in containers and tests, export {var})",
+                store.path().display()
+            ),
         )
         .into()
     })
@@ -108,7 +115,9 @@ pub fn flow_from_plan(plan: &Plan, file: &Path) -> Result<FlowSpec> {
                     Sink::Postgres { url } => SinkSpec::Postgres {
                         url: match url {
                             PostgresUrl::Literal(u) => u.clone(),
-                            PostgresUrl::Secret(name) => secret(name)?,
+                            PostgresUrl::Secret(name) => {
+                                secret(&crate::secrets::process_data_dir(), name)?
+                            }
                         },
                     },
                     Sink::File { dir, format } => SinkSpec::FileDrop {
@@ -170,7 +179,7 @@ pub fn flow_from_plan(plan: &Plan, file: &Path) -> Result<FlowSpec> {
     let ingest = ingest.ok_or_else(|| bad("the flow has no ingest step".into()))?;
     let extract = extract.ok_or_else(|| bad("the flow has no extract step".into()))?;
     let password = match &ingest.password_secret {
-        Some(name) => Some(secret(name)?),
+        Some(name) => Some(secret(&crate::secrets::process_data_dir(), name)?),
         None => None,
     };
     Ok(FlowSpec {
