@@ -6,14 +6,8 @@
 mod common;
 
 use anyhow::Result;
-use common::{backoffice_rows, docket, err, out};
-use docket_e2e::samples::{self, Flavour, Spec, Statement, bad::ENCRYPTED_PDF_PASSWORD};
-
-fn encrypted_statement() -> Result<(Vec<u8>, Statement)> {
-    let s = Statement::generate(&Spec::march_2026(Flavour::English, "GBP", 77, 15));
-    let plain = samples::digital_pdf("plain.pdf", &s)?;
-    Ok((samples::bad::encrypted_pdf(&plain.bytes)?, s))
-}
+use common::{backoffice_rows, docket, encrypted_statement, err, out};
+use docket_e2e::samples::bad::ENCRYPTED_PDF_PASSWORD;
 
 #[test]
 fn extract_with_and_without_the_password() -> Result<()> {

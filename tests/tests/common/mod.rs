@@ -128,3 +128,12 @@ pub fn planted_fan_in_csv(payee_name: &str) -> String {
     );
     csv
 }
+
+/// A password-protected digital statement (password `samples::bad::ENCRYPTED_PDF_PASSWORD`) and
+/// the statement it holds.
+pub fn encrypted_statement() -> Result<(Vec<u8>, docket_e2e::samples::Statement)> {
+    use docket_e2e::samples::{self, Flavour, Spec, Statement};
+    let s = Statement::generate(&Spec::march_2026(Flavour::English, "GBP", 77, 15));
+    let plain = samples::digital_pdf("plain.pdf", &s)?;
+    Ok((samples::bad::encrypted_pdf(&plain.bytes)?, s))
+}
