@@ -73,6 +73,17 @@ pub enum Command {
         after_help = "Examples:\n  docket screen --json transfers.csv\n  docket extract --json march.pdf > march.jsonl && docket screen march.jsonl\n  docket screen --map from_account=付款账号 --map to_account=收款账号 --map amount=金额 --map timestamp=交易时间 export.xlsx\n\nExit codes: 0 no alert, 1 alerts raised, 2 bad input."
     )]
     Screen(commands::screen::ScreenArgs),
+    /// Run every scheduled flow of a folder on its schedule (alone, or as one agent of a fleet).
+    #[command(
+        after_help = "Examples:\n  docket daemon --flows flows/\n  docket daemon --flows flows/ --store postgres://docket@db/docket --name agent-1\n\nEach tick is recorded before it runs; a daemon killed at any point resumes its interrupted ticks at the next start. Stop with SIGTERM or Ctrl-C."
+    )]
+    Daemon(commands::daemon::DaemonArgs),
+    /// Next fire times of scheduled flows, and the ticks the daemon recorded.
+    #[command(subcommand)]
+    Schedule(commands::daemon::ScheduleCommand),
+    /// Share work among agents through one PostgreSQL store: queue, leases, heartbeats.
+    #[command(subcommand)]
+    Fleet(commands::fleet::FleetCommand),
     /// Draft regulator reports from screening cases.
     #[command(subcommand)]
     Report(ReportCommand),
@@ -143,6 +154,17 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Demo(args) => commands::demo::run(g, &args),
         Command::Run(args) => commands::run::run(g, &args),
         Command::Screen(args) => commands::screen::run(g, &args),
+        Command::Daemon(a) => commands::daemon::run(g, &a),
+        Command::Schedule(commands::daemon::ScheduleCommand::List(a)) => {
+            commands::daemon::list(g, &a)
+        }
+        Command::Schedule(commands::daemon::ScheduleCommand::History(a)) => {
+            commands::daemon::history(g, &a)
+        }
+        Command::Fleet(commands::fleet::FleetCommand::Enqueue(a)) => commands::fleet::enqueue(g, &a),
+        Command::Fleet(commands::fleet::FleetCommand::Work(a)) => commands::fleet::work(g, &a),
+        Command::Fleet(commands::fleet::FleetCommand::Status(a)) => commands::fleet::status(g, &a),
+        Command::Fleet(commands::fleet::FleetCommand::Verify(a)) => commands::fleet::verify(g, &a),
         Command::Report(ReportCommand::Str(args)) => commands::str_report::run(g, &args),
         Command::Report(ReportCommand::Approve(args)) => commands::str_state::approve(g, &args),
         Command::Report(ReportCommand::File(args)) => commands::str_state::file(g, &args),

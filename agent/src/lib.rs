@@ -5,8 +5,11 @@
 
 pub mod cli;
 pub mod commands;
+pub mod daemon;
 pub mod failure;
+pub mod fleet;
 pub mod flow;
+pub mod flowdir;
 pub mod ledger;
 pub mod logging;
 pub mod pipeline;

@@ -115,9 +115,25 @@ fn new_run_id() -> String {
 
 /// Runs `flow` against the store. Holds an exclusive lock per flow for the whole run.
 pub fn run(flow: &FlowSpec, store: &mut Store, data_dir: &Path) -> Result<RunOutcome> {
+    run_files(flow, store, data_dir, None)
+}
+
+/// Runs `flow` on the given documents of its inbox (fleet mode: the ones this agent leased), or
+/// on the whole inbox when `only` is `None`.
+pub fn run_files(
+    flow: &FlowSpec,
+    store: &mut Store,
+    data_dir: &Path,
+    only: Option<&[PathBuf]>,
+) -> Result<RunOutcome> {
     let lock_dir = data_dir.join("locks");
     std::fs::create_dir_all(&lock_dir)?;
     let lock_file = std::fs::File::create(lock_dir.join(format!("{}.lock", flow.name)))?;
+    // The daemon's child runs wait for a run of the same flow that is still finishing (one left
+    // behind by a daemon that was killed); an operator's `docket run` fails fast instead.
+    if std::env::var_os("DOCKET_WAIT_LOCK").is_some() {
+        lock_file.lock()?;
+    }
     lock_file.try_lock().map_err(|_| {
         Failure::new(
             ErrorCode::BadUsage,
@@ -169,7 +185,10 @@ pub fn run(flow: &FlowSpec, store: &mut Store, data_dir: &Path) -> Result<RunOut
     for d in [&flow.done, &flow.quarantine] {
         std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
     }
-    let inbox = list_inbox(flow)?;
+    let inbox = match only {
+        Some(files) => files.to_vec(),
+        None => list_inbox(flow)?,
+    };
     let mut outcome = RunOutcome {
         run_id: run_id.clone(),
         status: "succeeded".into(),
@@ -360,7 +379,8 @@ fn screen_run(
     Ok(screening.alerts.len())
 }
 
-fn list_inbox(flow: &FlowSpec) -> Result<Vec<PathBuf>> {
+/// The documents in the flow's inbox that match its patterns, sorted by path.
+pub fn list_inbox(flow: &FlowSpec) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     let rd = std::fs::read_dir(&flow.inbox).map_err(|e| {
         Failure::new(

@@ -103,6 +103,20 @@ CREATE TABLE IF NOT EXISTS alert_closures (
     closed_at   TEXT NOT NULL
 );
 
+CREATE TABLE IF NOT EXISTS ticks (
+    flow        TEXT NOT NULL,
+    fire_at     TEXT NOT NULL,               -- scheduled instant, RFC 3339 UTC (sorts as text)
+    status      TEXT NOT NULL,               -- running | succeeded | review | failed | timed_out | skipped
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    exit_code   INTEGER,
+    run_id      TEXT,
+    log         TEXT,                        -- the run's output, under the data dir's logs/
+    note        TEXT,
+    started_at  TEXT,
+    finished_at TEXT,
+    PRIMARY KEY (flow, fire_at)
+);
+
 CREATE TABLE IF NOT EXISTS ledger (
     seq         INTEGER PRIMARY KEY,
     ts          TEXT NOT NULL,

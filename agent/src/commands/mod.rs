@@ -3,10 +3,12 @@
 
 pub mod audit;
 pub mod bench;
+pub mod daemon;
 pub mod demo;
 pub mod doctor;
 pub mod explain;
 pub mod extract;
+pub mod fleet;
 pub mod run;
 pub mod schema;
 pub mod screen;

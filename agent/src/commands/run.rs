@@ -11,7 +11,7 @@ use anyhow::Result;
 use clap::Args;
 use docket_connectors::SinkSpec;
 use docket_core::ErrorCode;
-use docket_workflow::plan::{Action, Plan, PostgresUrl, SchemaRef, Sink, Source};
+use docket_workflow::plan::{Action, Plan, PostgresUrl, RestAuth, SchemaRef, Sink, Source};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `docket run`.
@@ -120,6 +120,55 @@ pub fn flow_from_plan(plan: &Plan, file: &Path) -> Result<FlowSpec> {
                             }
                         },
                     },
+                    Sink::Mysql { url } => SinkSpec::Mysql {
+                        url: match url {
+                            PostgresUrl::Literal(u) => u.clone(),
+                            PostgresUrl::Secret(name) => {
+                                secret(&crate::secrets::process_data_dir(), name)?
+                            }
+                        },
+                    },
+                    Sink::Rest {
+                        url,
+                        method,
+                        auth,
+                        timeout,
+                        max_attempts,
+                    } => {
+                        let dir = crate::secrets::process_data_dir();
+                        SinkSpec::Rest {
+                            url: url.clone(),
+                            method: match method {
+                                docket_workflow::plan::HttpMethod::Post => {
+                                    docket_connectors::HttpMethod::Post
+                                }
+                                docket_workflow::plan::HttpMethod::Put => {
+                                    docket_connectors::HttpMethod::Put
+                                }
+                            },
+                            auth: match auth {
+                                None => None,
+                                Some(RestAuth::Bearer { secret: s }) => {
+                                    Some(docket_connectors::RestAuth::Bearer(secret(&dir, s)?))
+                                }
+                                Some(RestAuth::Basic {
+                                    user,
+                                    password_secret,
+                                }) => Some(docket_connectors::RestAuth::Basic {
+                                    user: user.clone(),
+                                    password: secret(&dir, password_secret)?,
+                                }),
+                                Some(RestAuth::Header { name, value_secret }) => {
+                                    Some(docket_connectors::RestAuth::Header {
+                                        name: name.clone(),
+                                        value: secret(&dir, value_secret)?,
+                                    })
+                                }
+                            },
+                            timeout: *timeout,
+                            max_attempts: *max_attempts,
+                        }
+                    }
                     Sink::File { dir, format } => SinkSpec::FileDrop {
                         dir: dir.clone(),
                         format: match format {

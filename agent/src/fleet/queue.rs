@@ -1,0 +1,306 @@
+//! The shared work queue and schedule ticks in PostgreSQL.
+//!
+//! Leasing is one statement: the ready rows are chosen with `FOR UPDATE SKIP LOCKED` (so agents
+//! never wait on each other, nor take the same row) and updated to `leased` with an expiry. A
+//! row is ready when it is `queued` and its back-off has passed, or when it is `leased` but its
+//! lease expired: its agent stopped heart-beating (killed, frozen, cut off), and the row is taken
+//! over and counted in `recovered`. Completing a row checks that the caller still owns the lease,
+//! so an agent that was presumed dead and comes back cannot mark another agent's work.
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use postgres::Client;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+use super::{Capabilities, ledger};
+
+/// A queued document, as the payload of a work item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileItem {
+    /// Where the document was when it was enqueued (the flow's inbox).
+    pub path: String,
+    /// Its file name, to find it again in the done folder.
+    pub name: String,
+    /// SHA-256 of its bytes.
+    pub sha256: String,
+}
+
+/// A leased work item.
+#[derive(Debug, Clone)]
+pub struct Leased {
+    /// Row id.
+    pub id: i64,
+    /// Flow name.
+    pub flow: String,
+    /// The document.
+    pub item: FileItem,
+    /// Attempts so far, this one included.
+    pub attempts: i32,
+    /// The agent whose expired lease this one replaces, if any.
+    pub recovered_from: Option<String>,
+}
+
+/// Puts items on the queue; an item already queued or leased for the flow is left alone, and one
+/// that was done or failed is queued again (the same document dropped again: the sinks' keys
+/// make its second processing write nothing, and it is moved out of the inbox). Returns how many
+/// rows were queued.
+pub fn enqueue(
+    client: &mut Client,
+    agent: &str,
+    flow: &str,
+    items: &[FileItem],
+    requires: &Capabilities,
+) -> Result<u64> {
+    let requires = serde_json::to_string(requires)?;
+    let mut tx = client.transaction()?;
+    let stmt = tx.prepare(
+        "INSERT INTO docket_work (flow, item_key, payload, requires) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (flow, item_key) DO UPDATE
+             SET status = 'queued', payload = EXCLUDED.payload, requires = EXCLUDED.requires,
+                 attempts = 0, last_error = NULL, not_before = now(), enqueued_at = now()
+             WHERE docket_work.status IN ('done', 'failed')",
+    )?;
+    let mut queued = 0;
+    for it in items {
+        let payload = serde_json::to_string(it)?;
+        queued += tx.execute(&stmt, &[&flow, &it.sha256, &payload, &requires])?;
+    }
+    if queued > 0 {
+        ledger::append_in(
+            &mut tx,
+            agent,
+            "work_enqueued",
+            &serde_json::json!({ "flow": flow, "items": queued }),
+        )?;
+    }
+    tx.commit()?;
+    Ok(queued)
+}
+
+/// Leases up to `max` ready items this agent can do, for `lease`.
+pub fn lease(
+    client: &mut Client,
+    agent: &str,
+    caps: &Capabilities,
+    max: i64,
+    lease: Duration,
+) -> Result<Vec<Leased>> {
+    let langs = serde_json::to_string(&caps.ocr_languages)?;
+    let lease_ms = lease.as_millis() as i64;
+    let mut tx = client.transaction()?;
+    let rows = tx.query(
+        "WITH picked AS (
+             SELECT id, status AS old_status, lease_owner AS old_owner FROM docket_work
+             WHERE ((status = 'queued' AND not_before <= now())
+                    OR (status = 'leased' AND lease_until < now()))
+               AND (NOT COALESCE((requires::jsonb ->> 'desktop')::boolean, false) OR $2)
+               AND COALESCE(requires::jsonb -> 'ocr_languages', '[]'::jsonb) <@ ($3::text)::jsonb
+             ORDER BY id
+             LIMIT $4
+             FOR UPDATE SKIP LOCKED)
+         UPDATE docket_work w
+            SET status = 'leased', lease_owner = $1,
+                lease_until = now() + ($5::bigint * interval '1 millisecond'),
+                attempts = w.attempts + 1,
+                recovered = w.recovered + CASE WHEN picked.old_status = 'leased' THEN 1 ELSE 0 END
+           FROM picked
+          WHERE w.id = picked.id
+      RETURNING w.id, w.flow, w.payload, w.attempts,
+                CASE WHEN picked.old_status = 'leased' THEN picked.old_owner END",
+        &[&agent, &caps.desktop, &langs, &max, &lease_ms],
+    )?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let payload: String = r.get(2);
+        out.push(Leased {
+            id: r.get(0),
+            flow: r.get(1),
+            item: serde_json::from_str(&payload)?,
+            attempts: r.get(3),
+            recovered_from: r.get(4),
+        });
+    }
+    let recovered: Vec<serde_json::Value> = out
+        .iter()
+        .filter_map(|l| {
+            l.recovered_from
+                .as_ref()
+                .map(|from| serde_json::json!({ "id": l.id, "from": from }))
+        })
+        .collect();
+    if !recovered.is_empty() {
+        ledger::append_in(
+            &mut tx,
+            agent,
+            "lease_recovered",
+            &serde_json::json!({ "items": recovered }),
+        )?;
+    }
+    tx.commit()?;
+    out.sort_by_key(|l| l.id);
+    Ok(out)
+}
+
+/// Extends the leases this agent holds and records its heartbeat. Returns the number of leases
+/// extended.
+pub fn heartbeat(client: &mut Client, agent: &str, lease: Duration) -> Result<u64> {
+    let lease_ms = lease.as_millis() as i64;
+    client.execute(
+        "UPDATE docket_agents SET heartbeat_at = now() WHERE id = $1",
+        &[&agent],
+    )?;
+    Ok(client.execute(
+        "UPDATE docket_work SET lease_until = now() + ($2::bigint * interval '1 millisecond')
+          WHERE status = 'leased' AND lease_owner = $1",
+        &[&agent, &lease_ms],
+    )?)
+}
+
+/// Marks an item done; `false` when this agent no longer holds its lease (it expired and another
+/// agent took the item over; that agent completes it).
+pub fn complete(client: &mut Client, agent: &str, id: i64, run_id: &str) -> Result<bool> {
+    let n = client.execute(
+        "UPDATE docket_work SET status = 'done', done_by = $2, done_run = $3, done_at = now(),
+                lease_owner = NULL, lease_until = NULL, last_error = NULL
+          WHERE id = $1 AND status = 'leased' AND lease_owner = $2",
+        &[&id, &agent, &run_id],
+    )?;
+    Ok(n == 1)
+}
+
+/// Gives an item back after a failure: queued again after `backoff` while attempts remain,
+/// otherwise `failed` with the error kept for the operator.
+pub fn fail(
+    client: &mut Client,
+    agent: &str,
+    id: i64,
+    error: &str,
+    max_attempts: i32,
+    backoff: Duration,
+) -> Result<()> {
+    let backoff_ms = backoff.as_millis() as i64;
+    let mut tx = client.transaction()?;
+    let row = tx.query_opt(
+        "UPDATE docket_work
+            SET status = CASE WHEN attempts >= $4 THEN 'failed' ELSE 'queued' END,
+                not_before = now() + ($5::bigint * interval '1 millisecond'),
+                lease_owner = NULL, lease_until = NULL, last_error = $3
+          WHERE id = $1 AND status = 'leased' AND lease_owner = $2
+      RETURNING status, flow",
+        &[&id, &agent, &error, &max_attempts, &backoff_ms],
+    )?;
+    if let Some(r) = row {
+        let status: String = r.get(0);
+        let flow: String = r.get(1);
+        ledger::append_in(
+            &mut tx,
+            agent,
+            if status == "failed" {
+                "work_failed"
+            } else {
+                "work_retry"
+            },
+            &serde_json::json!({ "id": id, "flow": flow, "error": error }),
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Counts of the queue by status, for `docket fleet status` and for waiting until it drains.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct QueueCounts {
+    /// Waiting.
+    pub queued: i64,
+    /// Being worked on.
+    pub leased: i64,
+    /// Finished.
+    pub done: i64,
+    /// Gave up after the last attempt.
+    pub failed: i64,
+    /// Leases taken over from dead agents, in total.
+    pub recovered: i64,
+}
+
+/// Queue counts, optionally for one flow.
+pub fn counts(client: &mut Client, flow: Option<&str>) -> Result<QueueCounts> {
+    let mut c = QueueCounts::default();
+    for r in client.query(
+        "SELECT status, count(*), COALESCE(sum(recovered), 0)::bigint FROM docket_work
+          WHERE $1::text IS NULL OR flow = $1 GROUP BY status",
+        &[&flow],
+    )? {
+        let status: String = r.get(0);
+        let n: i64 = r.get(1);
+        c.recovered += r.get::<_, i64>(2);
+        match status.as_str() {
+            "queued" => c.queued = n,
+            "leased" => c.leased = n,
+            "done" => c.done = n,
+            "failed" => c.failed = n,
+            _ => {}
+        }
+    }
+    Ok(c)
+}
+
+/// Claims a schedule tick for this agent: `true` for exactly one agent per (flow, instant),
+/// however many saw it. The row is the durable record of the tick, written before the run
+/// starts.
+pub fn claim_tick(
+    client: &mut Client,
+    agent: &str,
+    flow: &str,
+    fire_at: DateTime<Utc>,
+    status: &str,
+) -> Result<bool> {
+    let mut tx = client.transaction()?;
+    let n = tx.execute(
+        "INSERT INTO docket_ticks (flow, fire_at, agent, status) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (flow, fire_at) DO NOTHING",
+        &[&flow, &fire_at, &agent, &status],
+    )?;
+    if n == 1 {
+        ledger::append_in(
+            &mut tx,
+            agent,
+            if status == "skipped" {
+                "tick_skipped"
+            } else {
+                "tick_fired"
+            },
+            &serde_json::json!({ "flow": flow, "fire_at": fire_at.to_rfc3339() }),
+        )?;
+    }
+    tx.commit()?;
+    Ok(n == 1)
+}
+
+/// Records how a tick's run ended.
+pub fn finish_tick(
+    client: &mut Client,
+    flow: &str,
+    fire_at: DateTime<Utc>,
+    status: &str,
+    run_id: Option<&str>,
+    note: Option<&str>,
+) -> Result<()> {
+    client.execute(
+        "UPDATE docket_ticks SET status = $3, run_id = $4, note = $5, finished_at = now()
+          WHERE flow = $1 AND fire_at = $2",
+        &[&flow, &fire_at, &status, &run_id, &note],
+    )?;
+    Ok(())
+}
+
+/// The scheduled instant of the flow's latest recorded tick (fired or skipped), from which the
+/// misfire policy decides what was missed.
+pub fn last_tick(client: &mut Client, flow: &str) -> Result<Option<DateTime<Utc>>> {
+    Ok(client
+        .query_one(
+            "SELECT max(fire_at) FROM docket_ticks WHERE flow = $1",
+            &[&flow],
+        )?
+        .get(0))
+}
