@@ -161,7 +161,9 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Schedule(commands::daemon::ScheduleCommand::History(a)) => {
             commands::daemon::history(g, &a)
         }
-        Command::Fleet(commands::fleet::FleetCommand::Enqueue(a)) => commands::fleet::enqueue(g, &a),
+        Command::Fleet(commands::fleet::FleetCommand::Enqueue(a)) => {
+            commands::fleet::enqueue(g, &a)
+        }
         Command::Fleet(commands::fleet::FleetCommand::Work(a)) => commands::fleet::work(g, &a),
         Command::Fleet(commands::fleet::FleetCommand::Status(a)) => commands::fleet::status(g, &a),
         Command::Fleet(commands::fleet::FleetCommand::Verify(a)) => commands::fleet::verify(g, &a),

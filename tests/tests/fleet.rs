@@ -106,8 +106,24 @@ fn agent(data: &Path, flows: &Path, store: &str, name: &str, backoffice: &str) -
     Command::new(docket_bin())
         .arg("--data-dir")
         .arg(data)
-        .args(["fleet", "work", "--until-empty", "--batch", "20", "--lease", "3s"])
-        .args(["--backoff", "200ms", "--name", name, "--store", store, "--flows"])
+        .args([
+            "fleet",
+            "work",
+            "--until-empty",
+            "--batch",
+            "20",
+            "--lease",
+            "3s",
+        ])
+        .args([
+            "--backoff",
+            "200ms",
+            "--name",
+            name,
+            "--store",
+            store,
+            "--flows",
+        ])
         .arg(flows)
         .env("DOCKET_SECRET_BACKOFFICE", backoffice)
         .env_remove("DOCKET_FAULT")
@@ -156,7 +172,14 @@ fn three_agents_process_ten_thousand_documents_exactly_once_despite_a_sigkill() 
     std::fs::write(flows.join("import.yaml"), flow_yaml("transactions"))?;
 
     let o = docket(
-        &["--json", "fleet", "enqueue", &flows.join("import.yaml").display().to_string(), "--store", &db.url],
+        &[
+            "--json",
+            "fleet",
+            "enqueue",
+            &flows.join("import.yaml").display().to_string(),
+            "--store",
+            &db.url,
+        ],
         &[("DOCKET_SECRET_BACKOFFICE", db.url.as_str())],
     )?;
     assert!(o.status.success(), "{}", err(&o));
@@ -164,10 +187,20 @@ fn three_agents_process_ten_thousand_documents_exactly_once_despite_a_sigkill() 
     assert_eq!(v["queued"], N as u64, "{v}");
     // Enqueueing again queues nothing: each document is on the queue once.
     let o = docket(
-        &["--json", "fleet", "enqueue", &flows.join("import.yaml").display().to_string(), "--store", &db.url],
+        &[
+            "--json",
+            "fleet",
+            "enqueue",
+            &flows.join("import.yaml").display().to_string(),
+            "--store",
+            &db.url,
+        ],
         &[("DOCKET_SECRET_BACKOFFICE", db.url.as_str())],
     )?;
-    assert_eq!(serde_json::from_str::<serde_json::Value>(out(&o).trim())?["queued"], 0);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(out(&o).trim())?["queued"],
+        0
+    );
 
     let mut agents = Vec::new();
     for i in 1..=3 {
@@ -245,7 +278,10 @@ fn three_agents_process_ten_thousand_documents_exactly_once_despite_a_sigkill() 
             &[],
         )?
         .get(0);
-    assert!(recovered_from_1 > 0, "the fleet ledger records the take-over");
+    assert!(
+        recovered_from_1 > 0,
+        "the fleet ledger records the take-over"
+    );
 
     // Every document left the inbox and is in done/ exactly once.
     assert_eq!(std::fs::read_dir(dir.path().join("inbox"))?.count(), 0);
@@ -267,25 +303,39 @@ fn agents_only_take_work_they_can_do() -> Result<()> {
     let flows = dir.path().join("flows");
     std::fs::create_dir_all(&flows)?;
     // A flow that needs an OCR language no agent here has.
-    let yaml = flow_yaml("t").replace(
-        "steps:",
-        "requires:\n  ocr_languages: [klingon]\nsteps:",
-    );
+    let yaml = flow_yaml("t").replace("steps:", "requires:\n  ocr_languages: [klingon]\nsteps:");
     std::fs::write(flows.join("import.yaml"), yaml)?;
     let o = docket(
-        &["fleet", "enqueue", &flows.join("import.yaml").display().to_string(), "--store", &db.url],
+        &[
+            "fleet",
+            "enqueue",
+            &flows.join("import.yaml").display().to_string(),
+            "--store",
+            &db.url,
+        ],
         &[("DOCKET_SECRET_BACKOFFICE", db.url.as_str())],
     )?;
     assert!(o.status.success(), "{}", err(&o));
-    let mut a = agent(&dir.path().join("data"), &flows, &db.url, "agent-x", &db.url)?;
+    let mut a = agent(
+        &dir.path().join("data"),
+        &flows,
+        &db.url,
+        "agent-x",
+        &db.url,
+    )?;
     // The agent polls but may not lease: stop it after a few polls.
     std::thread::sleep(Duration::from_secs(3));
-    Command::new("kill").args(["-TERM", &a.id().to_string()]).status()?;
+    Command::new("kill")
+        .args(["-TERM", &a.id().to_string()])
+        .status()?;
     let o = wait_for(&mut a, Duration::from_secs(60))?;
     assert!(o.status.success(), "{}", err(&o));
     let mut c = db.client()?;
     let queued: i64 = c
-        .query_one("SELECT count(*) FROM docket_work WHERE status = 'queued' AND attempts = 0", &[])?
+        .query_one(
+            "SELECT count(*) FROM docket_work WHERE status = 'queued' AND attempts = 0",
+            &[],
+        )?
         .get(0);
     assert_eq!(queued, 3, "no agent without klingon took the documents");
     assert_eq!(std::fs::read_dir(dir.path().join("inbox"))?.count(), 3);

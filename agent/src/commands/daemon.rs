@@ -103,7 +103,9 @@ pub fn list(g: &Global, args: &ListArgs) -> Result<i32> {
             }
         }
         let cal = fs.schedule.calendar();
-        let uncovered = next.iter().any(|n| !cal.covers(n.with_timezone(&tz).date_naive()));
+        let uncovered = next
+            .iter()
+            .any(|n| !cal.covers(n.with_timezone(&tz).date_naive()));
         out.push(serde_json::json!({
             "flow": flow.spec.name,
             "file": flow.file.display().to_string(),

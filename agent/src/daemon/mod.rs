@@ -96,9 +96,7 @@ pub fn run(opts: &DaemonOptions, stop: Arc<AtomicBool>) -> Result<()> {
         println!(
             "{}: next tick {}",
             fs.flow.spec.name,
-            next.map(|t| t
-                .with_timezone(&fs.schedule.spec().timezone)
-                .to_rfc3339())
+            next.map(|t| t.with_timezone(&fs.schedule.spec().timezone).to_rfc3339())
                 .unwrap_or_else(|| "never".into())
         );
     }
@@ -190,7 +188,11 @@ fn local_flow_loop(opts: &DaemonOptions, fs: &FlowSchedule, stop: &AtomicBool) -
         let due = fs.schedule.due(last, now);
         for at in &due.skipped {
             ticks::skip(&mut store, &name, *at, fs.skip_reason())?;
-            println!("{name}: tick {} skipped ({})", ticks::stamp(*at), fs.skip_reason());
+            println!(
+                "{name}: tick {} skipped ({})",
+                ticks::stamp(*at),
+                fs.skip_reason()
+            );
         }
         for at in &due.fire {
             if stop.load(Ordering::Relaxed) {
@@ -252,7 +254,10 @@ fn execute_local(
             exec::Ended::Killed => (
                 "failed",
                 None,
-                Some(format!("the run was killed by a signal; see {}", log.display())),
+                Some(format!(
+                    "the run was killed by a signal; see {}",
+                    log.display()
+                )),
             ),
             // The daemon is stopping: the tick stays `running` and is run again at the next start.
             exec::Ended::Stopped => return Ok(()),
@@ -293,7 +298,14 @@ fn execute_local(
         );
         if matches!(status, "failed" | "timed_out") {
             let failures = ticks::consecutive_failures(store, name)?;
-            policy::maybe_alert(opts, fs, failures, note.as_deref().unwrap_or(status), child.run_id.as_deref(), code);
+            policy::maybe_alert(
+                opts,
+                fs,
+                failures,
+                note.as_deref().unwrap_or(status),
+                child.run_id.as_deref(),
+                code,
+            );
         }
         return Ok(());
     }
@@ -308,12 +320,7 @@ fn log_path(data_dir: &Path, flow: &str, at: DateTime<Utc>) -> PathBuf {
 
 /// A flow's ticks in fleet mode: the tick row in the shared store decides which agent runs it,
 /// and running it means queueing the inbox's documents for every agent.
-fn fleet_flow_loop(
-    url: &str,
-    agent: &AgentId,
-    fs: &FlowSchedule,
-    stop: &AtomicBool,
-) -> Result<()> {
+fn fleet_flow_loop(url: &str, agent: &AgentId, fs: &FlowSchedule, stop: &AtomicBool) -> Result<()> {
     let name = fs.flow.spec.name.clone();
     let requires = crate::commands::fleet::requires_of(&fs.flow);
     let mut client = fleet::connect(url)?;
@@ -337,7 +344,11 @@ fn fleet_flow_loop(
                 Ok((found, queued)) => {
                     let note = format!("{found} document(s) in the inbox, {queued} queued");
                     queue::finish_tick(&mut client, &name, *at, "enqueued", None, Some(&note))?;
-                    println!("{name}: tick {} won by {}: {note}", ticks::stamp(*at), agent.id);
+                    println!(
+                        "{name}: tick {} won by {}: {note}",
+                        ticks::stamp(*at),
+                        agent.id
+                    );
                 }
                 Err(e) => {
                     let note = format!("{e:#}");

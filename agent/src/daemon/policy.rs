@@ -36,7 +36,9 @@ impl FlowSchedule {
     pub fn skip_reason(&self) -> &'static str {
         match self.schedule.spec().misfire {
             Misfire::Skip => "missed while the daemon was down (misfire: skip)",
-            Misfire::RunOnce => "missed while the daemon was down; only the latest ran (misfire: run_once)",
+            Misfire::RunOnce => {
+                "missed while the daemon was down; only the latest ran (misfire: run_once)"
+            }
             Misfire::CatchUp { .. } => {
                 "missed while the daemon was down, beyond catch_up_max (misfire: catch_up)"
             }
@@ -197,7 +199,10 @@ mod tests {
         for attempt in 1..=4u32 {
             let d = backoff(Duration::from_secs(10), attempt).as_secs_f64();
             let nominal = 10.0 * f64::from(2u32.pow(attempt - 1));
-            assert!(d >= nominal * 0.8 - 1e-9 && d <= nominal * 1.2 + 1e-9, "{attempt}: {d}");
+            assert!(
+                d >= nominal * 0.8 - 1e-9 && d <= nominal * 1.2 + 1e-9,
+                "{attempt}: {d}"
+            );
         }
         assert!(backoff(Duration::from_secs(600), 30) <= Duration::from_secs(4320));
     }

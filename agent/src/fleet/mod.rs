@@ -99,8 +99,8 @@ impl Capabilities {
     /// What this machine offers: a display when `DISPLAY` is set or Xvfb is installed, and the
     /// Tesseract languages found in its data directory.
     pub fn detect() -> Capabilities {
-        let desktop = std::env::var_os("DISPLAY").is_some()
-            || std::path::Path::new("/usr/bin/Xvfb").exists();
+        let desktop =
+            std::env::var_os("DISPLAY").is_some() || std::path::Path::new("/usr/bin/Xvfb").exists();
         let mut langs = Vec::new();
         for dir in [
             "/usr/share/tesseract-ocr/5/tessdata",

@@ -129,8 +129,7 @@ fn locate(flow: &FlowSpec, item: &FileItem) -> Result<Found> {
         let mut candidate = dir.join(&item.name);
         let mut i = 1;
         while candidate.exists() {
-            if std::fs::read(&candidate).map(|b| sha256_hex(&b)).ok() == Some(item.sha256.clone())
-            {
+            if std::fs::read(&candidate).map(|b| sha256_hex(&b)).ok() == Some(item.sha256.clone()) {
                 return Ok(Found::Finished(what));
             }
             candidate = dir.join(format!("{}.{i}", item.name));
@@ -185,7 +184,16 @@ pub fn work(
                 }
                 continue;
             };
-            process_batch(&mut client, agent, flow, &items, store, data_dir, opts, &mut stats)?;
+            process_batch(
+                &mut client,
+                agent,
+                flow,
+                &items,
+                store,
+                data_dir,
+                opts,
+                &mut stats,
+            )?;
         }
     }
     Ok(stats)
@@ -208,7 +216,11 @@ fn process_batch(
         match locate(flow, &l.item)? {
             Found::Inbox(p) => to_run.push((l, p)),
             Found::Finished(how) => {
-                tracing::info!(item = l.id, how, "document already handled by an earlier agent");
+                tracing::info!(
+                    item = l.id,
+                    how,
+                    "document already handled by an earlier agent"
+                );
                 if queue::complete(client, &agent.id, l.id, "-")? {
                     stats.done += 1;
                 } else {
