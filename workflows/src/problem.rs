@@ -81,7 +81,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("W018", "invalid step id"),
     (
         "W019",
-        "postgres sink needs exactly one of `url` and `url_secret`",
+        "database sink (postgres, mysql) needs exactly one of `url` and `url_secret`",
     ),
     ("W020", "unknown built-in schema"),
     ("W021", "invalid OCR languages"),
@@ -90,7 +90,29 @@ pub const CODES: &[(&str, &str)] = &[
     ("W024", "invalid table or column name"),
     (
         "W025",
-        "empty or malformed value (empty `columns`, bad secret name)",
+        "empty or malformed value (empty `columns`, bad secret name, bad header or user name)",
+    ),
+    ("W026", "invalid duration (write `30s`, `15m` or `2h`)"),
+    (
+        "W027",
+        "schedule options that do not go together (`days` with the cron's day fields, `shift`, `catch_up_max`)",
+    ),
+    (
+        "W028",
+        "invalid URL or server address (webhook, REST endpoint, MySQL URL, SMTP `host:port`)",
+    ),
+    (
+        "W029",
+        "credentials written into a URL: name a secret instead",
+    ),
+    ("W030", "invalid e-mail address"),
+    (
+        "W031",
+        "incomplete alert settings (nobody to tell, a secret or user without its partner)",
+    ),
+    (
+        "W032",
+        "a credential would be sent unencrypted (`http://` to another machine, SMTP password with `tls: none`)",
     ),
 ];
 
@@ -109,8 +131,25 @@ pub fn render_problems(file: &str, yaml: &str, problems: &[Problem]) -> String {
             out.push_str(&format!("{pad}--> {file}:{}:{}\n", p.line, p.column));
         }
         if let Some(src) = p.line.checked_sub(1).and_then(|i| lines.get(i)) {
+            // A password written into a URL is shown as `***`, and so is a malformed value of a
+            // `*_secret` key (it may be the secret itself, pasted by mistake), so the rendering
+            // can go to logs.
+            let mut src = crate::validate::values::redact(src);
             let col = p.column.max(1);
-            let width = token_width(src, col);
+            let width = token_width(&src, col);
+            if p.code == "W025" && p.path.ends_with("_secret") {
+                src = src
+                    .chars()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        if (col - 1..col - 1 + width).contains(&i) {
+                            '*'
+                        } else {
+                            c
+                        }
+                    })
+                    .collect();
+            }
             let indent: String = src
                 .chars()
                 .take(col - 1)

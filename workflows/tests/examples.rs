@@ -25,12 +25,12 @@ fn load_example(name: &str) -> docket_workflow::Plan {
     }
 }
 
-#[test]
-fn invalid_example_reports_every_marked_problem() {
-    let yaml = example("invalid.yaml");
+/// Load a deliberately broken example: each line marked `<-` carries at least one problem, and
+/// no problem sits on an unmarked line except those `allowed` (e.g. a missing key reported at
+/// its parent).
+fn broken_example(name: &str, allowed: &[usize]) -> (String, Vec<docket_workflow::Problem>) {
+    let yaml = example(name);
     let problems = load(&yaml, Path::new("/flows")).unwrap_err();
-    // Each line marked `<-` in the file carries at least one problem, and no problem sits on an
-    // unmarked line (except `table` missing, reported at its parent `write:`).
     let marked: Vec<usize> = yaml
         .lines()
         .enumerate()
@@ -40,10 +40,21 @@ fn invalid_example_reports_every_marked_problem() {
     for line in &marked {
         assert!(
             problems.iter().any(|p| p.line == *line),
-            "no problem on line {line}"
+            "{name}: no problem on line {line}"
         );
     }
-    let table: Vec<String> = problems
+    for p in &problems {
+        assert!(
+            marked.contains(&p.line) || allowed.contains(&p.line),
+            "{name}: unexpected problem on line {}: {p:?}",
+            p.line
+        );
+    }
+    (yaml, problems)
+}
+
+fn problem_table(problems: &[docket_workflow::Problem]) -> String {
+    problems
         .iter()
         .map(|p| {
             format!(
@@ -51,12 +62,40 @@ fn invalid_example_reports_every_marked_problem() {
                 p.line, p.column, p.code, p.path, p.message
             )
         })
-        .collect();
-    insta::assert_snapshot!("invalid_problems", table.join("\n"));
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn invalid_example_reports_every_marked_problem() {
+    // `table` missing is reported at its parent `write:` (line 20).
+    let (yaml, problems) = broken_example("invalid.yaml", &[20]);
+    insta::assert_snapshot!("invalid_problems", problem_table(&problems));
     insta::assert_snapshot!(
         "invalid_rendered",
         render_problems("invalid.yaml", &yaml, &problems)
     );
+}
+
+#[test]
+fn invalid_schedule_example_reports_every_marked_problem_without_its_secrets() {
+    let (yaml, problems) = broken_example("invalid-schedule.yaml", &[]);
+    let table = problem_table(&problems);
+    let rendered = render_problems("invalid-schedule.yaml", &yaml, &problems);
+    // The passwords written into URLs appear in no message, hint or rendered line.
+    for secret in ["hunter2", "S3cret-pw", "abc123"] {
+        assert!(!table.contains(secret), "{secret} in:\n{table}");
+        assert!(!rendered.contains(secret), "{secret} in:\n{rendered}");
+        assert!(
+            problems
+                .iter()
+                .all(|p| !p.hint.as_deref().unwrap_or("").contains(secret))
+        );
+    }
+    assert!(rendered.contains("https://ops:***@ops.bank.example/hook"));
+    assert!(rendered.contains("mysql://docket:***@db.bank.example/bo"));
+    insta::assert_snapshot!("invalid_schedule_problems", table);
+    insta::assert_snapshot!("invalid_schedule_rendered", rendered);
 }
 
 #[test]
@@ -129,7 +168,7 @@ fn every_example_parses_validates_and_round_trips() {
     let mut seen = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
-        if !name.ends_with(".yaml") || name == "invalid.yaml" {
+        if !name.ends_with(".yaml") || name.starts_with("invalid") {
             continue;
         }
         seen += 1;
@@ -147,7 +186,7 @@ fn every_example_parses_validates_and_round_trips() {
             "{name} after a write-back:\n{written}"
         );
     }
-    assert_eq!(seen, 3);
+    assert_eq!(seen, 5);
 }
 
 #[test]
@@ -219,4 +258,95 @@ fn sqlite_example_loads() {
     };
     assert_eq!(e.schema, SchemaRef::Builtin("bank_statement".into()));
     assert_eq!(e.languages, ["eng", "chi_sim"]);
+}
+
+#[test]
+fn cn_working_days_rest_example_loads() {
+    use docket_workflow::plan::{Days, Misfire, Shift, SmtpTls};
+    use docket_workflow::{HttpMethod, RestAuth};
+    use std::time::Duration;
+
+    let plan = load_example("cn-working-days-rest.yaml");
+    let s = plan.schedule.as_ref().unwrap();
+    assert_eq!(
+        (s.cron.as_str(), s.timezone.as_str()),
+        ("0 30 9 * * *", "Asia/Shanghai")
+    );
+    // Joined onto the workflow's folder as written; nothing is read or normalised here.
+    assert_eq!(
+        s.calendar.as_deref(),
+        Some(Path::new(
+            "/flows/demo/../../installer/calendars/cn-mainland.yaml"
+        ))
+    );
+    assert_eq!(
+        (s.days, s.shift, s.before_cutoff),
+        (Days::Working, Shift::None, false)
+    );
+    assert_eq!(s.misfire, Misfire::CatchUp { max: 5 });
+    assert!(!s.overlap);
+    assert_eq!(s.timeout, Some(Duration::from_secs(30 * 60)));
+    assert_eq!((s.retries, s.retry_backoff), (3, Duration::from_secs(60)));
+    let alert = s.alert.as_ref().unwrap();
+    assert_eq!(alert.after_failures, 2);
+    assert_eq!(
+        alert.webhook.as_deref(),
+        Some("https://ops.bank.example/hooks/docket")
+    );
+    assert_eq!(alert.webhook_secret.as_deref(), Some("ops-hook-token"));
+    let email = alert.email.as_ref().unwrap();
+    assert_eq!(
+        (email.smtp_host.as_str(), email.smtp_port, email.tls),
+        ("mail.bank.example", 587, SmtpTls::Starttls)
+    );
+    assert_eq!(email.from, "docket@bank.example");
+    assert_eq!(email.to, ["ops@bank.example", "payments-desk@bank.example"]);
+    assert_eq!(
+        (email.user.as_deref(), email.password_secret.as_deref()),
+        (Some("docket"), Some("smtp-password"))
+    );
+    assert!(!plan.requires.desktop);
+    assert_eq!(plan.requires.ocr_languages, ["chi_sim"]);
+    assert_eq!(plan.needed_ocr_languages(), ["chi_sim", "eng"]);
+    let Action::Write(w) = &plan.steps[2].action else {
+        panic!("post is a write step")
+    };
+    assert_eq!(
+        w.sink,
+        Sink::Rest {
+            url: "https://bo.bank.example/api/transactions".into(),
+            method: HttpMethod::Post,
+            auth: Some(RestAuth::Bearer {
+                secret: "bo-token".into()
+            }),
+            timeout: Duration::from_secs(20),
+            max_attempts: 5,
+        }
+    );
+}
+
+#[test]
+fn cutoff_mysql_example_loads() {
+    use docket_workflow::plan::{DEFAULT_RETRY_BACKOFF, Days, Misfire};
+    use std::time::Duration;
+
+    let plan = load_example("cutoff-mysql.yaml");
+    let s = plan.schedule.as_ref().unwrap();
+    assert_eq!(s.cron, "0 */15 8-17 * * *");
+    assert_eq!((s.days, s.before_cutoff), (Days::Working, true));
+    assert!(s.calendar.is_some());
+    assert_eq!(s.misfire, Misfire::Skip);
+    assert_eq!(s.timeout, Some(Duration::from_secs(600)));
+    assert_eq!((s.retries, s.retry_backoff), (1, DEFAULT_RETRY_BACKOFF));
+    assert_eq!(s.alert, None);
+    assert!(plan.requires.is_empty());
+    let Action::Write(w) = &plan.steps[2].action else {
+        panic!("store is a write step")
+    };
+    assert_eq!(
+        w.sink,
+        Sink::Mysql {
+            url: docket_workflow::DbUrl::Secret("backoffice-mysql".into())
+        }
+    );
 }

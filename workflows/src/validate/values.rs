@@ -86,11 +86,24 @@ impl HttpUrl {
     }
 }
 
-/// Split `scheme://authority/rest`, returning the scheme and the authority.
-fn split_url(s: &str) -> Option<(&str, &str)> {
+/// Split `scheme://authority/rest`, returning the scheme, the authority and everything after
+/// the `://`.
+fn split_url(s: &str) -> Option<(&str, &str, &str)> {
     let (scheme, rest) = s.split_once("://")?;
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    Some((scheme, &rest[..end]))
+    Some((scheme, &rest[..end], rest))
+}
+
+/// Where a user name and password would be: the text after `://` up to the last `@` before any
+/// `?` or `#`. Lenient on purpose, so a password holding a raw `/` is still caught.
+fn userinfo(after_scheme: &str) -> Option<&str> {
+    let end = after_scheme.find(['?', '#']).unwrap_or(after_scheme.len());
+    after_scheme[..end].rfind('@').map(|i| &after_scheme[..i])
+}
+
+/// Whether a URL (the part after `://`) carries a password, or, with `any_user`, a user name.
+fn has_credentials(after_scheme: &str, any_user: bool) -> bool {
+    userinfo(after_scheme).is_some_and(|u| u.contains(':') || (any_user && !u.contains('/')))
 }
 
 /// Check an `http://` or `https://` URL of `what` (e.g. "the webhook"): well formed, with a
@@ -107,12 +120,11 @@ pub(crate) fn http_url(s: &str, what: &str, secret_key: &str) -> Result<HttpUrl,
             "{what} URL contains spaces or control characters"
         )));
     }
-    let Some((scheme, authority)) = split_url(s) else {
-        return Err(shape(format!(
-            "{what} URL `{s}` has no `http://` or `https://`"
-        )));
+    // The text is not repeated before the credentials check: it may hold a password.
+    let Some((scheme, authority, rest)) = split_url(s) else {
+        return Err(shape(format!("{what} URL has no `http://` or `https://`")));
     };
-    if authority.contains('@') {
+    if has_credentials(rest, true) {
         return Err(UrlProblem::Credentials((
             format!("{what} URL carries a user name or password"),
             format!(
@@ -135,15 +147,13 @@ pub(crate) fn http_url(s: &str, what: &str, secret_key: &str) -> Result<HttpUrl,
 /// Check a database URL literal: the scheme is one of `schemes`, and no password is written
 /// into it (a user name alone is fine).
 pub(crate) fn db_url(s: &str, schemes: &[&str], example: &str) -> Result<(), UrlProblem> {
-    let Some((scheme, authority)) = split_url(s) else {
+    let Some((scheme, _, rest)) = split_url(s) else {
         return Err(UrlProblem::Shape((
             format!("`{}` is not a database URL", redact(s)),
             format!("write `{example}`"),
         )));
     };
-    if let Some((userinfo, _)) = authority.rsplit_once('@')
-        && userinfo.contains(':')
-    {
+    if has_credentials(rest, false) {
         return Err(UrlProblem::Credentials((
             "the connection URL carries a password".to_owned(),
             "store the whole URL with `docket secret set NAME` and write `url_secret: NAME` instead of `url`"
@@ -168,17 +178,17 @@ pub(crate) fn redact(s: &str) -> String {
         let (head, tail) = rest.split_at(i + 3);
         out.push_str(head);
         let end = tail
-            .find(|c: char| {
-                c == '/' || c == '?' || c == '#' || c.is_whitespace() || c == '"' || c == '\''
-            })
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '}' | ']'))
             .unwrap_or(tail.len());
-        let authority = &tail[..end];
-        match authority.rsplit_once('@') {
-            Some((userinfo, host)) if userinfo.contains(':') => {
-                let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
-                out.push_str(&format!("{user}:***@{host}"));
+        let url = &tail[..end];
+        match userinfo(url).and_then(|u| u.split_once(':')) {
+            Some((user, _)) => {
+                let at = userinfo(url).map_or(0, str::len);
+                out.push_str(user);
+                out.push_str(":***");
+                out.push_str(&url[at..]);
             }
-            _ => out.push_str(authority),
+            None => out.push_str(url),
         }
         rest = &tail[end..];
     }
