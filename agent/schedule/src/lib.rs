@@ -1,7 +1,7 @@
 //! Docket's schedules: when a flow runs. A schedule is a cron expression with a seconds field,
 //! read in a time zone with exact daylight-saving rules, filtered and shifted by the bank's
 //! working-day calendar, optionally limited to the day's cut-off, with a misfire policy for
-//! ticks missed while the daemon was down.
+//! ticks missed while the daemon was down. A [`Timetable`] holds thousands of them.
 //!
 //! Pure: no I/O except [`Calendar::load`] reading one file, no threads, no sleeping, and no
 //! clock except [`SystemClock`]. The daemon stores each tick as a run *before* executing it;
@@ -59,7 +59,9 @@ mod calendar_file;
 pub mod clock;
 mod local;
 pub mod schedule;
+pub mod timetable;
 
 pub use calendar::{Calendar, CalendarError};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use schedule::{Days, Due, Misfire, Schedule, ScheduleError, ScheduleSpec, Shift};
+pub use timetable::{Timetable, TimetableDue};
