@@ -20,10 +20,10 @@ pub fn cn() -> Arc<Calendar> {
     Arc::new(Calendar::load(&shipped("cn-mainland.yaml")).unwrap())
 }
 
-/// The instant of an unambiguous wall-clock time "YYYY-MM-DD HH:MM[:SS]" in `tz`.
+/// The instant of an unambiguous wall-clock time "YYYY-MM-DD HH:MM[:SS[.fff]]" in `tz`.
 pub fn at(tz: Tz, local: &str) -> DateTime<Utc> {
     let fmt = if local.len() > 16 {
-        "%Y-%m-%d %H:%M:%S"
+        "%Y-%m-%d %H:%M:%S%.f"
     } else {
         "%Y-%m-%d %H:%M"
     };
