@@ -14,7 +14,8 @@
 #            Chinese), xvfb (headless display for UI steps), fonts-noto-cjk fonts-dejavu-core
 #   tests:   poppler-utils (pdftotext, the reference for PDF text), fonts-liberation2 (the
 #            Helvetica-metric font the scanned samples are drawn with), postgresql (a real database
-#            for the PostgreSQL sink tests), sqlite3
+#            for the PostgreSQL sink and fleet tests), mariadb-server (the MySQL/MariaDB sink tests),
+#            sqlite3, libxml2-utils (xmllint, the goAML XSD check)
 # Rust comes from rustup/cargo (rust-toolchain.toml pins 1.95.0); crates come from crates.io.
 set -euo pipefail
 
@@ -31,7 +32,7 @@ fi
 
 BUILD_PKGS="gcc g++ libc6-dev pkg-config libclang-dev libtesseract-dev libleptonica-dev"
 RUNTIME_PKGS="libtesseract5 tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim xvfb fonts-noto-cjk fonts-dejavu-core"
-TEST_PKGS="poppler-utils postgresql sqlite3 fonts-liberation2"
+TEST_PKGS="poppler-utils postgresql mariadb-server sqlite3 fonts-liberation2 libxml2-utils"
 
 apt_install() {
     local missing=()
@@ -80,6 +81,28 @@ start_postgres() {
     export DOCKET_TEST_PG_URL="${DOCKET_TEST_PG_URL:-postgres://docket:docket@127.0.0.1:5432/docket_test}"
 }
 
+start_mariadb() {
+    # The MySQL/MariaDB sink tests use a real MariaDB on loopback: start it if needed and make
+    # sure a `docket` user and a `docket_test` database exist (root logs in through the socket).
+    if ! mysqladmin -h 127.0.0.1 -u root status >/dev/null 2>&1 \
+        && ! mysqladmin -h 127.0.0.1 -u docket -pdocket status >/dev/null 2>&1; then
+        say "Starting MariaDB"
+        $SUDO /etc/init.d/mariadb start >/dev/null 2>&1 || $SUDO service mariadb start || true
+        for _ in $(seq 1 30); do
+            mysqladmin -h 127.0.0.1 -u root status >/dev/null 2>&1 && break
+            mysqladmin -u root status >/dev/null 2>&1 && break
+            sleep 1
+        done
+    fi
+    $SUDO mariadb -u root -e "CREATE DATABASE IF NOT EXISTS docket_test;
+        CREATE USER IF NOT EXISTS 'docket'@'127.0.0.1' IDENTIFIED BY 'docket';
+        CREATE USER IF NOT EXISTS 'docket'@'localhost' IDENTIFIED BY 'docket';
+        GRANT ALL ON docket_test.* TO 'docket'@'127.0.0.1';
+        GRANT ALL ON docket_test.* TO 'docket'@'localhost';" \
+        || { echo "MariaDB is not running on 127.0.0.1:3306" >&2; exit 3; }
+    export DOCKET_TEST_MYSQL_URL="${DOCKET_TEST_MYSQL_URL:-mysql://docket:docket@127.0.0.1:3306/docket_test}"
+}
+
 install_binary() {
     need_cargo
     say "Building docket (release)"
@@ -108,6 +131,7 @@ case "$MODE" in
         apt_install $BUILD_PKGS $RUNTIME_PKGS $TEST_PKGS
         need_cargo
         start_postgres
+        start_mariadb
         say "cargo fmt --check"
         cargo fmt --all -- --check
         say "cargo clippy --all-targets -- -D warnings"

@@ -167,6 +167,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Fleet(commands::fleet::FleetCommand::Work(a)) => commands::fleet::work(g, &a),
         Command::Fleet(commands::fleet::FleetCommand::Status(a)) => commands::fleet::status(g, &a),
         Command::Fleet(commands::fleet::FleetCommand::Verify(a)) => commands::fleet::verify(g, &a),
+        Command::Fleet(commands::fleet::FleetCommand::Bench(a)) => commands::fleet::bench(g, &a),
         Command::Report(ReportCommand::Str(args)) => commands::str_report::run(g, &args),
         Command::Report(ReportCommand::Approve(args)) => commands::str_state::approve(g, &args),
         Command::Report(ReportCommand::File(args)) => commands::str_state::file(g, &args),

@@ -40,6 +40,11 @@ pub enum FleetCommand {
     Status(StoreArg),
     /// Verify the fleet ledger's hash chain; exit 1 naming the first entry that fails.
     Verify(StoreArg),
+    /// Measure the queue: work items per second with 1, 2 and 4 agents (no document work).
+    #[command(
+        after_help = "Examples:\n  docket fleet bench --store postgres://docket@127.0.0.1/scratch --items 20000 --agents 1,2,4"
+    )]
+    Bench(BenchArgs),
 }
 
 /// `docket fleet enqueue`
@@ -279,4 +284,100 @@ pub fn verify(g: &Global, args: &StoreArg) -> Result<i32> {
             Ok(1)
         }
     }
+}
+
+/// `docket fleet bench`
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Synthetic work items per measurement.
+    #[arg(long, default_value_t = 20_000)]
+    pub items: usize,
+    /// Agent counts to measure (each agent is a thread with its own connection).
+    #[arg(long, value_delimiter = ',', default_value = "1,2,4")]
+    pub agents: Vec<usize>,
+    /// Items leased at once.
+    #[arg(long, default_value_t = 8)]
+    pub batch: i64,
+    /// The shared store (a scratch database: the bench's rows are removed afterwards).
+    #[command(flatten)]
+    pub store: StoreArg,
+}
+
+/// `docket fleet bench`: work items per second through the PostgreSQL queue (enqueue, then
+/// lease → complete by N concurrent agents), without document processing, so the figure is the
+/// queue's own ceiling.
+pub fn bench(g: &Global, args: &BenchArgs) -> Result<i32> {
+    let mut client = fleet::connect(&args.store.store)?;
+    fleet::migrate(&mut client)?;
+    let mut results = Vec::new();
+    for &n in &args.agents {
+        let flow = format!("bench-{}-{n}", std::process::id());
+        let items: Vec<queue::FileItem> = (0..args.items)
+            .map(|i| queue::FileItem {
+                path: format!("/bench/{i}"),
+                name: format!("{i}"),
+                sha256: format!("{i:064}"),
+            })
+            .collect();
+        let t0 = std::time::Instant::now();
+        queue::enqueue(
+            &mut client,
+            "bench",
+            &flow,
+            &items,
+            &Capabilities::default(),
+        )?;
+        let enqueue_s = t0.elapsed().as_secs_f64();
+        let t1 = std::time::Instant::now();
+        std::thread::scope(|s| -> Result<()> {
+            let mut hs = Vec::new();
+            for a in 0..n {
+                let url = args.store.store.clone();
+                let batch = args.batch;
+                hs.push(s.spawn(move || -> Result<u64> {
+                    let mut c = fleet::connect(&url)?;
+                    let me = format!("bench-agent-{a}");
+                    let caps = Capabilities::default();
+                    let mut done = 0u64;
+                    loop {
+                        let got = queue::lease(&mut c, &me, &caps, batch, Duration::from_secs(60))?;
+                        if got.is_empty() {
+                            return Ok(done);
+                        }
+                        for l in got {
+                            if queue::complete(&mut c, &me, l.id, "bench")? {
+                                done += 1;
+                            }
+                        }
+                    }
+                }));
+            }
+            for h in hs {
+                h.join()
+                    .map_err(|_| anyhow::anyhow!("bench agent panicked"))??;
+            }
+            Ok(())
+        })?;
+        let work_s = t1.elapsed().as_secs_f64();
+        client.execute("DELETE FROM docket_work WHERE flow = $1", &[&flow])?;
+        let r = serde_json::json!({
+            "agents": n, "items": args.items, "batch": args.batch,
+            "enqueue_per_s": (args.items as f64 / enqueue_s).round(),
+            "lease_complete_per_s": (args.items as f64 / work_s).round(),
+        });
+        if !g.json {
+            println!(
+                "{n} agent(s): enqueue {:.0} items/s; lease+complete {:.0} items/s ({} items, batch {})",
+                args.items as f64 / enqueue_s,
+                args.items as f64 / work_s,
+                args.items,
+                args.batch
+            );
+        }
+        results.push(r);
+    }
+    if g.json {
+        println!("{}", serde_json::json!({ "results": results }));
+    }
+    Ok(0)
 }
