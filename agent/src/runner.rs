@@ -275,9 +275,23 @@ pub fn run_files(
                 Delivery::Done {
                     written,
                     duplicates,
+                    refused,
                 } => {
                     outcome.written += written;
                     outcome.duplicates += duplicates;
+                    if !refused.is_empty() {
+                        // Some records were refused one by one (REST 4xx): the rest went through;
+                        // the document goes to review with the refusals in the outbox.
+                        status = "review".into();
+                        pb.suspend(|| {
+                            for m in &refused {
+                                eprintln!(
+                                    "error: {}: {shown}: {m}\n  help: run `docket explain DK-E0302`",
+                                    w.step_id
+                                );
+                            }
+                        });
+                    }
                 }
                 Delivery::Retry { pending, message } => {
                     delivered = false;
@@ -530,9 +544,19 @@ fn typed(field: &str, v: &serde_json::Value) -> Result<Value> {
 }
 
 enum Delivery {
-    Done { written: usize, duplicates: usize },
-    Retry { pending: usize, message: String },
-    Rejected { message: String },
+    Done {
+        written: usize,
+        duplicates: usize,
+        /// Messages of records the target refused one by one (kept `rejected` in the outbox).
+        refused: Vec<String>,
+    },
+    Retry {
+        pending: usize,
+        message: String,
+    },
+    Rejected {
+        message: String,
+    },
 }
 
 /// Writes the document's pending outbox rows of one write step and marks them written.
@@ -554,6 +578,7 @@ fn deliver(
         return Ok(Delivery::Done {
             written: 0,
             duplicates: 0,
+            refused: Vec::new(),
         });
     }
     let mut records = Vec::with_capacity(rows.len());
@@ -587,7 +612,24 @@ fn deliver(
             fault("after_sink_write");
             let tx = store.conn_mut().transaction()?;
             let ts = now();
+            let mut refused = Vec::new();
+            for r in &res.rejected {
+                tx.execute(
+                    "UPDATE outbox SET status = 'rejected', last_error = ?3, attempts = attempts + 1 WHERE step_id = ?1 AND key = ?2",
+                    params![w.step_id, r.key, r.message],
+                )?;
+                ledger::append(
+                    &tx,
+                    Some(run_id),
+                    "record_rejected",
+                    &json!({ "target": target, "key": r.key, "message": r.message }),
+                )?;
+                refused.push(format!("record {} refused: {}", r.key, r.message));
+            }
             for (key, _) in &rows {
+                if res.rejected.iter().any(|r| &r.key == key) {
+                    continue;
+                }
                 tx.execute(
                     "UPDATE outbox SET status = 'written', written_at = ?3, attempts = attempts + 1 WHERE step_id = ?1 AND key = ?2",
                     params![w.step_id, key, ts],
@@ -609,6 +651,7 @@ fn deliver(
             Ok(Delivery::Done {
                 written: res.inserted,
                 duplicates: res.duplicates,
+                refused,
             })
         }
         Err(err) => retry_or_reject(store, run_id, w, sha, rows.len(), err),
