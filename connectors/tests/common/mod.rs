@@ -122,3 +122,67 @@ pub fn pg_url() -> String {
     std::env::var("DOCKET_TEST_PG_URL")
         .unwrap_or_else(|_| "host=localhost user=postgres dbname=test".to_owned())
 }
+
+/// The MariaDB/MySQL server the MySQL tests use.
+pub fn mysql_url() -> String {
+    std::env::var("DOCKET_TEST_MYSQL_URL")
+        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".to_owned())
+}
+
+/// Unique table names in the MySQL test database, dropped when the fixture goes out of scope.
+pub struct MyDb {
+    pub url: String,
+    prefix: String,
+    admin: mysql::Conn,
+}
+
+impl MyDb {
+    /// Connects as the test administrator; an unreachable server fails the test with a how-to.
+    pub fn new(test: &str) -> MyDb {
+        let url = mysql_url();
+        let opts = mysql::Opts::from_url(&url).expect("DOCKET_TEST_MYSQL_URL");
+        let admin = match mysql::Conn::new(opts) {
+            Ok(c) => c,
+            Err(e) => panic!(
+                "MariaDB is not reachable with {url:?}: {e}. Install and start it (Debian: \
+                 `apt-get install mariadb-server && service mariadb start`; the test database \
+                 `test` must exist and root may log in from 127.0.0.1 without a password: \
+                 `mariadb -e 'CREATE DATABASE IF NOT EXISTS test'`), or set \
+                 DOCKET_TEST_MYSQL_URL to a server where you may create tables."
+            ),
+        };
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let prefix = format!(
+            "dk_{}_{}_{test}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        );
+        MyDb { url, prefix, admin }
+    }
+
+    /// A table name unique to this test.
+    pub fn table(&self, name: &str) -> String {
+        format!("{}_{name}", self.prefix)
+    }
+
+    pub fn admin(&mut self) -> &mut mysql::Conn {
+        &mut self.admin
+    }
+}
+
+impl Drop for MyDb {
+    fn drop(&mut self) {
+        use mysql::prelude::Queryable;
+        let tables: Vec<String> = self
+            .admin
+            .exec(
+                "SELECT TABLE_NAME FROM information_schema.TABLES \
+                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE CONCAT(?, '%')",
+                (self.prefix.replace('_', "\\_"),),
+            )
+            .unwrap_or_default();
+        for t in tables {
+            let _ = self.admin.query_drop(format!("DROP TABLE `{t}`"));
+        }
+    }
+}
