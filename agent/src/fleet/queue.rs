@@ -304,3 +304,24 @@ pub fn last_tick(client: &mut Client, flow: &str) -> Result<Option<DateTime<Utc>
         )?
         .get(0))
 }
+
+/// Marks several items done in one transaction (one WAL flush for the whole batch); returns the
+/// ids this agent still held (the others were taken over and are completed by their new owner).
+pub fn complete_many(
+    client: &mut Client,
+    agent: &str,
+    ids: &[i64],
+    run_id: &str,
+) -> Result<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = client.query(
+        "UPDATE docket_work SET status = 'done', done_by = $2, done_run = $3, done_at = now(),
+                lease_owner = NULL, lease_until = NULL, last_error = NULL
+          WHERE id = ANY($1) AND status = 'leased' AND lease_owner = $2
+      RETURNING id",
+        &[&ids, &agent, &run_id],
+    )?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}

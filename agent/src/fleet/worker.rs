@@ -256,6 +256,7 @@ fn process_batch(
             return Ok(());
         }
     };
+    let mut finished = Vec::new();
     for (l, _) in &to_run {
         let status: Option<String> = store
             .conn()
@@ -266,15 +267,7 @@ fn process_batch(
             )
             .ok();
         match status.as_deref() {
-            Some("done" | "review" | "quarantined") => {
-                if queue::complete(client, &agent.id, l.id, &outcome.run_id)
-                    .context("cannot report an item done")?
-                {
-                    stats.done += 1;
-                } else {
-                    stats.lost += 1;
-                }
-            }
+            Some("done" | "review" | "quarantined") => finished.push(l.id),
             other => {
                 let msg = format!(
                     "run {} left the document {} (records pending: the back office did not take them; they stay in this agent's outbox and the item is retried)",
@@ -293,6 +286,10 @@ fn process_batch(
             }
         }
     }
+    let held = queue::complete_many(client, &agent.id, &finished, &outcome.run_id)
+        .context("cannot report items done")?;
+    stats.done += held.len() as u64;
+    stats.lost += (finished.len() - held.len()) as u64;
     Ok(())
 }
 
