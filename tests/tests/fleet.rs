@@ -341,3 +341,109 @@ fn agents_only_take_work_they_can_do() -> Result<()> {
     assert_eq!(std::fs::read_dir(dir.path().join("inbox"))?.count(), 3);
     Ok(())
 }
+
+fn spawn_daemon(data: &Path, flows: &Path, store: &str, name: &str) -> Result<Child> {
+    Command::new(docket_bin())
+        .arg("--data-dir")
+        .arg(data)
+        .args([
+            "daemon", "--lease", "3s", "--batch", "10", "--name", name, "--store", store,
+        ])
+        .arg("--flows")
+        .arg(flows)
+        .env("DOCKET_SECRET_BACKOFFICE", store)
+        .env_remove("DOCKET_FAULT")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("cannot start a daemon")
+}
+
+#[test]
+fn two_fleet_daemons_share_ticks_one_winner_each_and_deliver_once() -> Result<()> {
+    const N: usize = 150;
+    let db = TestDb::create("ticks")?;
+    let dir = tempfile::tempdir()?;
+    let amounts = write_documents(&dir.path().join("inbox"), N)?;
+    let flows = dir.path().join("flows");
+    std::fs::create_dir_all(&flows)?;
+    let yaml = flow_yaml("transactions").replace(
+        "steps:",
+        "schedule:\n  cron: \"*/2 * * * * *\"\n  misfire: run_once\nsteps:",
+    );
+    std::fs::write(flows.join("import.yaml"), yaml)?;
+    let mut daemons = vec![
+        spawn_daemon(&dir.path().join("d1"), &flows, &db.url, "daemon-1")?,
+        spawn_daemon(&dir.path().join("d2"), &flows, &db.url, "daemon-2")?,
+    ];
+    let mut c = db.client()?;
+    let start = Instant::now();
+    loop {
+        let done: i64 = c
+            .query_one(
+                "SELECT count(*) FROM docket_work WHERE status = 'done'",
+                &[],
+            )
+            .map(|r| r.get(0))
+            .unwrap_or(0);
+        if done == N as i64 && std::fs::read_dir(dir.path().join("inbox"))?.count() == 0 {
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(600) {
+            for d in &mut daemons {
+                let _ = d.kill();
+            }
+            bail!("the fleet did not finish {N} documents within 10 minutes ({done} done)");
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    std::thread::sleep(Duration::from_secs(4)); // a couple more ticks with an empty inbox
+    let mut won = Vec::new();
+    for d in &mut daemons {
+        Command::new("kill")
+            .args(["-TERM", &d.id().to_string()])
+            .status()?;
+        let o = wait_for(d, Duration::from_secs(120))?;
+        assert!(o.status.success(), "{}\n{}", out(&o), err(&o));
+        won.extend(
+            out(&o)
+                .lines()
+                .filter(|l| l.contains(" won by "))
+                .map(|l| l.split(" won by ").next().unwrap_or("").to_owned()),
+        );
+    }
+    // No tick was won twice across the two daemons.
+    let distinct: BTreeSet<&String> = won.iter().collect();
+    assert_eq!(distinct.len(), won.len(), "a tick was run twice: {won:?}");
+    // The tick journal: one row per 2-second instant from the first to the last, each with one
+    // agent; fired ticks were all queued.
+    let ticks = c.query(
+        "SELECT fire_at, agent, status FROM docket_ticks WHERE flow = 'fleet-import' ORDER BY fire_at",
+        &[],
+    )?;
+    assert!(ticks.len() >= 3, "{} ticks", ticks.len());
+    let times: Vec<chrono::DateTime<chrono::Utc>> = ticks.iter().map(|r| r.get(0)).collect();
+    for w in times.windows(2) {
+        assert_eq!(
+            (w[1] - w[0]).num_seconds(),
+            2,
+            "gap or repeat between {} and {}",
+            w[0],
+            w[1]
+        );
+    }
+    for r in &ticks {
+        let status: String = r.get(2);
+        assert!(
+            status == "enqueued" || status == "skipped",
+            "tick status {status}"
+        );
+    }
+    let rows = c.query("SELECT amount::text, docket_key FROM transactions", &[])?;
+    assert_eq!(rows.len(), N);
+    let keys: BTreeSet<String> = rows.iter().map(|r| r.get::<_, String>(1)).collect();
+    assert_eq!(keys.len(), N);
+    let got: BTreeSet<String> = rows.iter().map(|r| r.get::<_, String>(0)).collect();
+    assert_eq!(got, amounts);
+    Ok(())
+}

@@ -31,6 +31,10 @@ use crate::fleet::{self, AgentId, queue};
 use crate::store::Store;
 use policy::FlowSchedule;
 
+/// How long a fleet tick may stay `fired` (won but not yet queued) before another agent takes it
+/// over: its winner must have died in between.
+const STALE_TICK: Duration = Duration::from_secs(60);
+
 /// How the daemon runs.
 #[derive(Debug, Clone)]
 pub struct DaemonOptions {
@@ -332,10 +336,21 @@ fn fleet_flow_loop(url: &str, agent: &AgentId, fs: &FlowSchedule, stop: &AtomicB
         for at in &due.skipped {
             queue::claim_tick(&mut client, &agent.id, &name, *at, "skipped")?;
         }
+        // Ticks won by an agent that died before queueing their documents.
+        let stale = queue::take_over_stale_ticks(&mut client, &agent.id, &name, STALE_TICK)?;
+        for (at, from) in &stale {
+            println!(
+                "{name}: tick {} was left unfinished by {from}; taking it over",
+                ticks::stamp(*at)
+            );
+        }
+        let mut mine: Vec<DateTime<Utc>> = stale.into_iter().map(|(at, _)| at).collect();
         for at in &due.fire {
-            if !queue::claim_tick(&mut client, &agent.id, &name, *at, "fired")? {
-                continue; // another agent won this tick
-            }
+            if queue::claim_tick(&mut client, &agent.id, &name, *at, "fired")? {
+                mine.push(*at);
+            } // else another agent won this tick
+        }
+        for at in &mine {
             let outcome = crate::fleet::worker::inbox_items(&fs.flow.spec).and_then(|items| {
                 queue::enqueue(&mut client, &agent.id, &name, &items, &requires)
                     .map(|q| (items.len(), q))

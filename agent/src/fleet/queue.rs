@@ -325,3 +325,38 @@ pub fn complete_many(
     )?;
     Ok(rows.iter().map(|r| r.get(0)).collect())
 }
+
+/// Takes over ticks another agent won but never finished (`fired` for longer than `stale`: the
+/// agent died between winning the tick and queueing its documents). Returns their instants; the
+/// caller queues the inbox again (queueing is idempotent) and finishes them.
+pub fn take_over_stale_ticks(
+    client: &mut Client,
+    agent: &str,
+    flow: &str,
+    stale: Duration,
+) -> Result<Vec<(DateTime<Utc>, String)>> {
+    let stale_ms = stale.as_millis() as i64;
+    let mut tx = client.transaction()?;
+    let rows = tx.query(
+        "WITH stale AS (
+             SELECT flow, fire_at, agent AS old_agent FROM docket_ticks
+              WHERE flow = $2 AND status = 'fired'
+                AND claimed_at < now() - ($3::bigint * interval '1 millisecond')
+              FOR UPDATE SKIP LOCKED)
+         UPDATE docket_ticks t SET agent = $1, claimed_at = now()
+           FROM stale WHERE t.flow = stale.flow AND t.fire_at = stale.fire_at
+       RETURNING t.fire_at, stale.old_agent",
+        &[&agent, &flow, &stale_ms],
+    )?;
+    let out: Vec<(DateTime<Utc>, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    for (at, from) in &out {
+        ledger::append_in(
+            &mut tx,
+            agent,
+            "tick_taken_over",
+            &serde_json::json!({ "flow": flow, "fire_at": at.to_rfc3339(), "from": from }),
+        )?;
+    }
+    tx.commit()?;
+    Ok(out)
+}
