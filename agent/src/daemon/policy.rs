@@ -35,7 +35,9 @@ impl FlowSchedule {
     /// Why a missed tick is recorded as skipped, for the tick journal.
     pub fn skip_reason(&self) -> &'static str {
         match self.schedule.spec().misfire {
-            Misfire::Skip => "missed while the daemon was down or the previous run was still going (misfire: skip)",
+            Misfire::Skip => {
+                "missed while the daemon was down or the previous run was still going (misfire: skip)"
+            }
             Misfire::RunOnce => {
                 "missed while the daemon was down or busy; only the latest ran (misfire: run_once)"
             }
