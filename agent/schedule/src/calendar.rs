@@ -1,6 +1,6 @@
 //! A bank's working-day calendar: which dates are working days (weekdays minus public holidays
 //! plus the weekend days that are worked, 调休), the cut-off time of each working day, and the
-//! years the calendar was written for. Built once from YAML (see [`crate::calendar_file`]) and
+//! years the calendar was written for. Built once from YAML (format in the crate docs) and
 //! read-only afterwards; it never guesses holidays for years it does not cover — it only says so
 //! through [`Calendar::covers`].
 

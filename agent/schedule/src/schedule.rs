@@ -318,6 +318,15 @@ impl Schedule {
         (self.decide(ticks, now), next)
     }
 
+    /// Whether `tick`, the only due tick at `now`, fires (else it is skipped): the
+    /// one-element case of [`Schedule::due`].
+    pub(crate) fn fires_alone(&self, tick: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+        match self.inner.spec.misfire {
+            Misfire::Skip => now - tick <= self.inner.grace,
+            Misfire::RunOnce | Misfire::CatchUp { .. } => true,
+        }
+    }
+
     fn decide(&self, mut ticks: Vec<DateTime<Utc>>, now: DateTime<Utc>) -> Due {
         let keep = match self.inner.spec.misfire {
             Misfire::Skip => match ticks.last() {

@@ -32,7 +32,8 @@ impl<K> Default for TimetableDue<K> {
 }
 
 #[derive(Debug)]
-struct Entry {
+struct Slot<K> {
+    key: K,
     schedule: Schedule,
     /// Scheduled instant of the last tick fired or skipped (or the insertion time).
     last: DateTime<Utc>,
@@ -45,10 +46,15 @@ struct Entry {
 pub struct Timetable<K> {
     /// The latest `now` seen (construction time or the last `take_due`).
     now: DateTime<Utc>,
-    entries: BTreeMap<K, Entry>,
-    /// (next tick, key, generation). Invariant after every `&mut self` method: the top item, if
-    /// any, is live — so `next_wake(&self)` can simply peek.
-    heap: BinaryHeap<Reverse<(DateTime<Utc>, K, u64)>>,
+    /// Key → index in `slots`.
+    index: BTreeMap<K, usize>,
+    /// The schedules; `None` marks a free slot (listed in `free`).
+    slots: Vec<Option<Slot<K>>>,
+    free: Vec<usize>,
+    /// (next tick, slot, generation): small and key-free, so heap work never compares or
+    /// touches keys. Invariant after every `&mut self` method: the top item, if any, is live —
+    /// so `next_wake(&self)` can simply peek.
+    heap: BinaryHeap<Reverse<(DateTime<Utc>, usize, u64)>>,
     next_generation: u64,
 }
 
@@ -57,7 +63,9 @@ impl<K: Clone + Ord + Debug> Timetable<K> {
     pub fn new(now: DateTime<Utc>) -> Timetable<K> {
         Timetable {
             now,
-            entries: BTreeMap::new(),
+            index: BTreeMap::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
             heap: BinaryHeap::new(),
             next_generation: 0,
         }
@@ -82,47 +90,69 @@ impl<K: Clone + Ord + Debug> Timetable<K> {
         let last = last.unwrap_or(self.now);
         let generation = self.next_generation;
         self.next_generation += 1;
-        if let Some(at) = schedule.next_after(last) {
-            self.heap.push(Reverse((at, key.clone(), generation)));
+        let next = schedule.next_after(last);
+        let fresh = Slot {
+            key: key.clone(),
+            schedule,
+            last,
+            generation,
+        };
+        let (slot, old) = match self.index.get(&key) {
+            Some(&slot) => (slot, self.slots[slot].replace(fresh)),
+            None => {
+                let slot = match self.free.pop() {
+                    Some(slot) => {
+                        self.slots[slot] = Some(fresh);
+                        slot
+                    }
+                    None => {
+                        self.slots.push(Some(fresh));
+                        self.slots.len() - 1
+                    }
+                };
+                self.index.insert(key, slot);
+                (slot, None)
+            }
+        };
+        if let Some(at) = next {
+            self.heap.push(Reverse((at, slot, generation)));
         }
-        let old = self.entries.insert(
-            key,
-            Entry {
-                schedule,
-                last,
-                generation,
-            },
-        );
         self.tidy();
         old.map(|e| e.schedule)
     }
 
     /// Removes the schedule under `key`, returning it.
     pub fn remove(&mut self, key: &K) -> Option<Schedule> {
-        let old = self.entries.remove(key);
+        let slot = self.index.remove(key)?;
+        let old = self.slots[slot].take();
+        self.free.push(slot);
         self.tidy();
         old.map(|e| e.schedule)
     }
 
+    fn slot(&self, key: &K) -> Option<&Slot<K>> {
+        self.slots[*self.index.get(key)?].as_ref()
+    }
+
     /// The schedule under `key`.
     pub fn get(&self, key: &K) -> Option<&Schedule> {
-        self.entries.get(key).map(|e| &e.schedule)
+        self.slot(key).map(|e| &e.schedule)
     }
 
     /// The scheduled instant of the last tick fired or skipped under `key` (or the time it was
     /// inserted without a `last`).
     pub fn last(&self, key: &K) -> Option<DateTime<Utc>> {
-        self.entries.get(key).map(|e| e.last)
+        self.slot(key).map(|e| e.last)
     }
 
     /// How many schedules the timetable holds.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.index.len()
     }
 
     /// True when the timetable holds no schedule.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.index.is_empty()
     }
 
     /// The earliest pending tick across all schedules: when the daemon should next call
@@ -150,25 +180,38 @@ impl<K: Clone + Ord + Debug> Timetable<K> {
             if *at > now {
                 break;
             }
-            let Some(Reverse((at, key, generation))) = self.heap.pop() else {
+            let Some(Reverse((at, slot, generation))) = self.heap.pop() else {
                 break;
             };
-            let Some(entry) = self.entries.get_mut(&key) else {
+            let Some(entry) = self.slots[slot].as_mut() else {
                 continue; // removed
             };
             if entry.generation != generation {
                 continue; // replaced
             }
-            let (due, next) = entry.schedule.due_from(Some(at), now);
-            if let Some(latest) = due.latest() {
-                entry.last = latest;
-            }
-            out.fire
-                .extend(due.fire.into_iter().map(|t| (key.clone(), t)));
-            out.skipped
-                .extend(due.skipped.into_iter().map(|t| (key.clone(), t)));
+            let after_at = entry.schedule.next_after(at);
+            let next = if after_at.is_none_or(|t| t > now) {
+                // The common case, a daemon on time: one due tick, no lists to build.
+                match entry.schedule.fires_alone(at, now) {
+                    true => out.fire.push((entry.key.clone(), at)),
+                    false => out.skipped.push((entry.key.clone(), at)),
+                }
+                entry.last = at;
+                after_at
+            } else {
+                let (due, next) = entry.schedule.due_from(Some(at), now);
+                if let Some(latest) = due.latest() {
+                    entry.last = latest;
+                }
+                let key = &entry.key;
+                out.fire
+                    .extend(due.fire.into_iter().map(|t| (key.clone(), t)));
+                out.skipped
+                    .extend(due.skipped.into_iter().map(|t| (key.clone(), t)));
+                next
+            };
             if let Some(next) = next {
-                self.heap.push(Reverse((next, key, generation)));
+                self.heap.push(Reverse((next, slot, generation)));
             }
         }
         out.fire.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
@@ -177,23 +220,25 @@ impl<K: Clone + Ord + Debug> Timetable<K> {
         out
     }
 
+    fn live(&self, slot: usize, generation: u64) -> bool {
+        self.slots[slot]
+            .as_ref()
+            .is_some_and(|e| e.generation == generation)
+    }
+
     /// Drops stale items from the top of the heap (keeping `next_wake` exact), and rebuilds the
     /// heap when stale items outnumber live ones (many replacements).
     fn tidy(&mut self) {
-        if self.heap.len() > 2 * self.entries.len() + 64 {
-            let entries = &self.entries;
-            let live: Vec<_> = std::mem::take(&mut self.heap)
+        if self.heap.len() > 2 * self.index.len() + 64 {
+            let items = std::mem::take(&mut self.heap).into_vec();
+            let live: Vec<_> = items
                 .into_iter()
-                .filter(|Reverse((_, k, g))| entries.get(k).is_some_and(|e| e.generation == *g))
+                .filter(|Reverse((_, slot, generation))| self.live(*slot, *generation))
                 .collect();
             self.heap = BinaryHeap::from(live);
         }
-        while let Some(Reverse((_, key, generation))) = self.heap.peek() {
-            let live = self
-                .entries
-                .get(key)
-                .is_some_and(|e| e.generation == *generation);
-            if live {
+        while let Some(Reverse((_, slot, generation))) = self.heap.peek() {
+            if self.live(*slot, *generation) {
                 break;
             }
             self.heap.pop();
