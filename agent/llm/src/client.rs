@@ -1,0 +1,543 @@
+//! The OpenAI-compatible chat-completions client (vLLM, llama.cpp server, Ollama, hosted APIs):
+//! blocking reqwest over rustls, a timeout per request, retries with exponential backoff and
+//! jitter on timeouts, connection errors, 429 (honouring `Retry-After`), 5xx, malformed and
+//! truncated bodies; a concurrency limit; JSON-Schema-constrained output through
+//! `response_format: json_schema`, falling back to `json_object` and then to plain prompting when
+//! a server refuses it, with every answer validated and re-asked (with the problems) when it does
+//! not conform; token accounting for the whole run. The API key never appears in Debug output,
+//! logs or errors.
+
+use crate::validate;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
+
+/// An API key; its Debug output is `***`.
+#[derive(Clone, Default)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    /// Wraps a key.
+    pub fn new(key: impl Into<String>) -> Self {
+        ApiKey(key.into())
+    }
+}
+
+impl std::fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// Where the model is and how to talk to it.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Base URL ending in `/v1` (`http://127.0.0.1:8080/v1`).
+    pub base_url: String,
+    /// Model name sent in each request.
+    pub model: String,
+    /// Bearer token, if the endpoint needs one.
+    pub api_key: Option<ApiKey>,
+    /// Time limit of one HTTP request.
+    pub timeout: Duration,
+    /// Retries of one request after a timeout, 429, 5xx or unreadable body.
+    pub max_retries: u32,
+    /// First backoff; doubled each retry, with jitter.
+    pub backoff: Duration,
+    /// Longest wait between two tries (also caps `Retry-After`).
+    pub max_backoff: Duration,
+    /// Requests in flight at once, across threads.
+    pub concurrency: usize,
+    /// Times an answer that is not valid JSON for the schema is asked again.
+    pub max_invalid_answers: u32,
+    /// Output token limit per answer.
+    pub max_tokens: u32,
+}
+
+impl ClientConfig {
+    /// Defaults for `base_url` and `model`: 120 s timeout, 4 retries from 500 ms up to 30 s,
+    /// 2 requests in flight, 2 re-asks, 4,096 output tokens.
+    pub fn new(base_url: impl Into<String>, model: impl Into<String>) -> Self {
+        ClientConfig {
+            base_url: base_url.into().trim_end_matches('/').to_string(),
+            model: model.into(),
+            api_key: None,
+            timeout: Duration::from_secs(120),
+            max_retries: 4,
+            backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(30),
+            concurrency: 2,
+            max_invalid_answers: 2,
+            max_tokens: 4096,
+        }
+    }
+}
+
+/// One chat message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    /// `system`, `user` or `assistant`.
+    pub role: String,
+    /// The text.
+    pub content: String,
+}
+
+impl Message {
+    /// A message with a role.
+    pub fn new(role: &str, content: impl Into<String>) -> Self {
+        Message {
+            role: role.into(),
+            content: content.into(),
+        }
+    }
+}
+
+/// Token and call counts of a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Usage {
+    /// HTTP requests sent (including retries).
+    pub requests: u64,
+    /// Answers accepted.
+    pub calls: u64,
+    /// Prompt tokens reported by the server over all requests.
+    pub prompt_tokens: u64,
+    /// Completion tokens reported by the server over all requests.
+    pub completion_tokens: u64,
+    /// Requests retried after a transport failure, 429 or 5xx.
+    pub retries: u64,
+    /// Answers re-asked because they did not conform to the schema.
+    pub reasks: u64,
+}
+
+/// Why the model could not give an answer.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LlmError {
+    /// The endpoint did not answer usefully after every retry (timeouts, 429, 5xx, bad bodies).
+    #[error("LLM endpoint {url} unavailable after {tries} tries: {last}")]
+    Unavailable {
+        /// Endpoint (base URL without credentials).
+        url: String,
+        /// Tries made.
+        tries: u32,
+        /// The last problem.
+        last: String,
+    },
+    /// The endpoint refused the request (4xx other than 429).
+    #[error("LLM endpoint {url} refused the request with HTTP {status}: {message}")]
+    Refused {
+        /// Endpoint.
+        url: String,
+        /// HTTP status.
+        status: u16,
+        /// An excerpt of the answer.
+        message: String,
+    },
+    /// Every answer broke the schema.
+    #[error("the model's answers did not conform to the schema after {tries} tries: {problems}")]
+    InvalidAnswer {
+        /// Answers received.
+        tries: u32,
+        /// The problems of the last one.
+        problems: String,
+    },
+    /// The configuration cannot work.
+    #[error("LLM configuration: {0}")]
+    Config(String),
+}
+
+/// A schema-conforming answer.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// The parsed JSON.
+    pub value: Value,
+    /// The raw text of the answer.
+    pub raw: String,
+    /// Prompt tokens of the accepted request.
+    pub prompt_tokens: u64,
+    /// Completion tokens of the accepted request.
+    pub completion_tokens: u64,
+}
+
+/// A counting semaphore for the concurrency limit.
+#[derive(Debug)]
+struct Permits {
+    free: Mutex<usize>,
+    cv: Condvar,
+}
+
+struct Permit<'a>(&'a Permits);
+
+impl Permits {
+    fn acquire(&self) -> Permit<'_> {
+        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        while *free == 0 {
+            free = self.cv.wait(free).unwrap_or_else(|e| e.into_inner());
+        }
+        *free -= 1;
+        Permit(self)
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        let mut free = self.0.free.lock().unwrap_or_else(|e| e.into_inner());
+        *free += 1;
+        self.0.cv.notify_one();
+    }
+}
+
+/// `response_format` modes, from the most to the least constrained.
+const MODE_SCHEMA: u8 = 0;
+const MODE_OBJECT: u8 = 1;
+const MODE_PLAIN: u8 = 2;
+
+/// The client. Cheap to share between threads (`&LlmClient`).
+#[derive(Debug)]
+pub struct LlmClient {
+    cfg: ClientConfig,
+    http: reqwest::blocking::Client,
+    permits: Permits,
+    mode: AtomicU8,
+    usage: Mutex<Usage>,
+}
+
+enum Try {
+    Ok(String, u64, u64, Option<String>),
+    Retry(String, Option<Duration>),
+    Refused(u16, String),
+    Downgrade,
+}
+
+impl LlmClient {
+    /// A client for `cfg`.
+    pub fn new(cfg: ClientConfig) -> Result<Self, LlmError> {
+        if !(cfg.base_url.starts_with("http://") || cfg.base_url.starts_with("https://")) {
+            return Err(LlmError::Config(format!(
+                "the LLM URL must start with http:// or https:// and end in /v1, got {}",
+                crate::config::display_url(&cfg.base_url)
+            )));
+        }
+        if cfg.model.trim().is_empty() {
+            return Err(LlmError::Config(
+                "no model name (DOCKET_LLM_MODEL or --llm-model)".into(),
+            ));
+        }
+        let http = reqwest::blocking::Client::builder()
+            .timeout(cfg.timeout)
+            .connect_timeout(cfg.timeout.min(Duration::from_secs(10)))
+            .build()
+            .map_err(|e| LlmError::Config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(LlmClient {
+            permits: Permits {
+                free: Mutex::new(cfg.concurrency.max(1)),
+                cv: Condvar::new(),
+            },
+            cfg,
+            http,
+            mode: AtomicU8::new(MODE_SCHEMA),
+            usage: Mutex::new(Usage::default()),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.cfg
+    }
+
+    /// Counts so far.
+    pub fn usage(&self) -> Usage {
+        *self.usage.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn count(&self, f: impl FnOnce(&mut Usage)) {
+        f(&mut self.usage.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+
+    fn url(&self) -> String {
+        crate::config::display_url(&self.cfg.base_url)
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let base = self.cfg.backoff.saturating_mul(1 << attempt.min(16));
+        let capped = base.min(self.cfg.max_backoff);
+        // Equal jitter: half fixed, half random, so parallel clients spread out.
+        let half = capped / 2;
+        half + Duration::from_millis(fastrand::u64(0..=half.as_millis() as u64))
+    }
+
+    /// The request body for the current mode.
+    fn body(&self, messages: &[Message], name: &str, schema: &Value) -> Value {
+        let mut body = json!({
+            "model": self.cfg.model,
+            "messages": messages,
+            "temperature": 0,
+            "max_tokens": self.cfg.max_tokens,
+        });
+        match self.mode.load(Ordering::Relaxed) {
+            MODE_SCHEMA => {
+                body["response_format"] = json!({
+                    "type": "json_schema",
+                    "json_schema": {"name": name, "strict": true, "schema": schema},
+                });
+            }
+            MODE_OBJECT => {
+                body["response_format"] = json!({"type": "json_object", "schema": schema});
+            }
+            _ => {}
+        }
+        body
+    }
+
+    fn send_once(&self, body: &Value) -> Try {
+        let _permit = self.permits.acquire();
+        self.count(|u| u.requests += 1);
+        let mut req = self
+            .http
+            .post(format!("{}/chat/completions", self.cfg.base_url))
+            .json(body);
+        if let Some(ApiKey(k)) = &self.cfg.api_key {
+            req = req.bearer_auth(k);
+        }
+        let resp = match req.send() {
+            Ok(r) => r,
+            Err(e) if e.is_timeout() => {
+                return Try::Retry(format!("no answer within {:?}", self.cfg.timeout), None);
+            }
+            Err(e) => return Try::Retry(format!("connection failed: {}", e.without_url()), None),
+        };
+        let status = resp.status();
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let text = match resp.text() {
+            Ok(t) => t,
+            Err(e) => {
+                return Try::Retry(
+                    format!("answer body unreadable (truncated?): {}", e.without_url()),
+                    None,
+                );
+            }
+        };
+        if status.as_u16() == 429 || status.is_server_error() {
+            return Try::Retry(
+                format!("HTTP {}: {}", status.as_u16(), excerpt(&text)),
+                retry_after,
+            );
+        }
+        if status.is_client_error() {
+            let lower = text.to_lowercase();
+            if self.mode.load(Ordering::Relaxed) < MODE_PLAIN
+                && (lower.contains("response_format")
+                    || lower.contains("json_schema")
+                    || lower.contains("grammar"))
+            {
+                return Try::Downgrade;
+            }
+            return Try::Refused(status.as_u16(), excerpt(&text));
+        }
+        let parsed: Value = match serde_json::from_str(&text) {
+            Ok(v) => v,
+            Err(e) => {
+                return Try::Retry(
+                    format!("answer is not JSON ({e}): {}", excerpt(&text)),
+                    None,
+                );
+            }
+        };
+        let Some(content) = parsed
+            .pointer("/choices/0/message/content")
+            .and_then(Value::as_str)
+        else {
+            return Try::Retry(
+                format!(
+                    "answer has no choices[0].message.content: {}",
+                    excerpt(&text)
+                ),
+                None,
+            );
+        };
+        let pt = parsed
+            .pointer("/usage/prompt_tokens")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        let ct = parsed
+            .pointer("/usage/completion_tokens")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        self.count(|u| {
+            u.prompt_tokens += pt;
+            u.completion_tokens += ct;
+        });
+        let finish = parsed
+            .pointer("/choices/0/finish_reason")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        Try::Ok(content.to_string(), pt, ct, finish)
+    }
+
+    /// Sends one chat request with retries; returns the answer text and token counts.
+    fn send(
+        &self,
+        messages: &[Message],
+        name: &str,
+        schema: &Value,
+    ) -> Result<(String, u64, u64, Option<String>), LlmError> {
+        let mut tries = 0;
+        let mut attempt = 0;
+        loop {
+            tries += 1;
+            match self.send_once(&self.body(messages, name, schema)) {
+                Try::Ok(c, pt, ct, f) => return Ok((c, pt, ct, f)),
+                Try::Downgrade => {
+                    let m = self.mode.fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(
+                        url = %self.url(),
+                        "endpoint refused response_format mode {m}; falling back to a less constrained mode with validation"
+                    );
+                }
+                Try::Refused(status, message) => {
+                    return Err(LlmError::Refused {
+                        url: self.url(),
+                        status,
+                        message,
+                    });
+                }
+                Try::Retry(why, wait) => {
+                    if attempt >= self.cfg.max_retries {
+                        return Err(LlmError::Unavailable {
+                            url: self.url(),
+                            tries,
+                            last: why,
+                        });
+                    }
+                    let pause = wait
+                        .map(|w| w.min(self.cfg.max_backoff))
+                        .unwrap_or_else(|| self.backoff(attempt));
+                    tracing::info!(url = %self.url(), attempt, ?pause, "retrying LLM request: {why}");
+                    self.count(|u| u.retries += 1);
+                    std::thread::sleep(pause);
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    /// Asks for a JSON answer conforming to `schema`; re-asks with the problems when it does not.
+    pub fn chat_json(
+        &self,
+        messages: &[Message],
+        name: &str,
+        schema: &Value,
+    ) -> Result<Answer, LlmError> {
+        let mut convo = messages.to_vec();
+        let mut problems = String::new();
+        for round in 0..=self.cfg.max_invalid_answers {
+            let (raw, pt, ct, finish) = self.send(&convo, name, schema)?;
+            let issues = match parse_json_answer(&raw) {
+                Some(v) => {
+                    let errs = validate::check(schema, &v);
+                    if errs.is_empty() {
+                        self.count(|u| u.calls += 1);
+                        return Ok(Answer {
+                            value: v,
+                            raw,
+                            prompt_tokens: pt,
+                            completion_tokens: ct,
+                        });
+                    }
+                    errs.join("; ")
+                }
+                None if finish.as_deref() == Some("length") => {
+                    "the answer was cut off (token limit): answer more briefly".to_string()
+                }
+                None => "the answer is not a JSON object".to_string(),
+            };
+            problems = issues;
+            if round < self.cfg.max_invalid_answers {
+                self.count(|u| u.reasks += 1);
+                convo.push(Message::new("assistant", excerpt(&raw)));
+                convo.push(Message::new(
+                    "user",
+                    format!(
+                        "That answer is invalid: {problems}. Reply again with only one JSON object that conforms to the schema."
+                    ),
+                ));
+            }
+        }
+        Err(LlmError::InvalidAnswer {
+            tries: self.cfg.max_invalid_answers + 1,
+            problems,
+        })
+    }
+}
+
+/// Parses an answer that should be one JSON object, tolerating code fences and text around it.
+pub fn parse_json_answer(raw: &str) -> Option<Value> {
+    let t = raw.trim();
+    if let Ok(v @ Value::Object(_)) = serde_json::from_str::<Value>(t) {
+        return Some(v);
+    }
+    let start = t.find('{')?;
+    let end = t.rfind('}')?;
+    if end <= start {
+        return None;
+    }
+    match serde_json::from_str::<Value>(&t[start..=end]) {
+        Ok(v @ Value::Object(_)) => Some(v),
+        _ => None,
+    }
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+pub fn parse_retry_after(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(s) = v.parse::<u64>() {
+        return Some(Duration::from_secs(s));
+    }
+    let when = httpdate::parse_http_date(v).ok()?;
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+fn excerpt(s: &str) -> String {
+    let t: String = s.chars().take(300).collect();
+    if t.len() < s.len() {
+        format!("{t}…")
+    } else {
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn answers_in_fences_parse() {
+        assert!(parse_json_answer("```json\n{\"a\":1}\n```").is_some());
+        assert!(parse_json_answer("{\"a\":").is_none());
+    }
+
+    #[test]
+    fn api_key_is_hidden() {
+        let mut c = ClientConfig::new("http://127.0.0.1:1/v1", "m");
+        c.api_key = Some(ApiKey::new("sk-very-secret"));
+        assert!(!format!("{c:?}").contains("sk-very"));
+    }
+}
