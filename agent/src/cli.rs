@@ -93,6 +93,14 @@ pub enum Command {
     /// Inspect the run ledger.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Serve the review desk and auditor's view (web dashboard) on 127.0.0.1.
+    #[command(
+        after_help = "Examples:\n  docket user add alice --role operator\n  docket serve\n  docket serve --bind 127.0.0.1:9000 --flows flows/"
+    )]
+    Serve(commands::serve::ServeArgs),
+    /// Dashboard users: add (password on stdin), list, unlock.
+    #[command(subcommand)]
+    User(commands::user::UserCommand),
     /// Check the installation: Tesseract and languages, display, store, endpoints.
     Doctor,
     /// Explain an error code: what it means and what to do.
@@ -114,6 +122,11 @@ pub enum Command {
 pub enum AuditCommand {
     /// Verify the hash chain of the run ledger; exit 1 naming the first entry that fails.
     Verify,
+    /// Write a self-contained audit bundle of a run or case (checked elsewhere by its verify.sh).
+    #[command(
+        after_help = "Examples:\n  docket audit export 20260301-0930-ab12 --output bundle/\n  docket audit export C-MULE --output case-bundle/ && sh case-bundle/verify.sh"
+    )]
+    Export(commands::audit::ExportArgs),
 }
 
 /// `docket report …`
@@ -177,6 +190,9 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Report(ReportCommand::List) => commands::str_state::list(g),
         Command::Secret(cmd) => commands::secret::run(g, &cmd),
         Command::Audit(AuditCommand::Verify) => commands::audit::verify(g),
+        Command::Audit(AuditCommand::Export(a)) => commands::audit::export_cmd(g, &a),
+        Command::Serve(a) => commands::serve::run(g, &a),
+        Command::User(c) => commands::user::run(g, &c),
         Command::Doctor => commands::doctor::run(g),
         Command::Explain(args) => commands::explain::run(g, &args),
         Command::Schema(args) => commands::schema::run(g, &args),

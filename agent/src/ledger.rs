@@ -5,6 +5,9 @@
 //! hash, so that cutting entries off the end is detected too.
 //!
 //! The ledger never stores secrets or document contents: only hashes, paths, keys and codes.
+//!
+//! Checkpoints signed with the agent's ed25519 key ([`sign`]) make the chain provable to someone
+//! who only trusts the public key; [`export`] writes a self-contained bundle for auditors.
 
 use crate::store::{Store, now};
 use anyhow::{Context, Result};
@@ -12,6 +15,9 @@ use docket_core::hash::sha256_parts;
 use rusqlite::{Connection, params};
 use serde::Serialize;
 use std::path::Path;
+
+pub mod export;
+pub mod sign;
 
 /// The hash that precedes the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -85,22 +91,22 @@ pub fn append(
 
 /// Records the ledger head (last seq and hash) in `ledger.head` next to the store, atomically.
 pub fn write_head(store: &Store) -> Result<()> {
-    let head: Option<(i64, String)> = store
+    let head: Option<(i64, String, String)> = store
         .conn()
         .query_row(
-            "SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1",
+            "SELECT seq, hash, kind FROM ledger ORDER BY seq DESC LIMIT 1",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .ok();
-    let Some((seq, hash)) = head else {
+    let Some((seq, hash, kind)) = head else {
         return Ok(());
     };
     let path = head_path(store.path());
-    let tmp = path.with_extension("head.tmp");
+    let tmp = path.with_extension(format!("head.tmp.{}", std::process::id()));
     std::fs::write(&tmp, format!("{seq} {hash}\n"))?;
     std::fs::rename(&tmp, &path)?;
-    Ok(())
+    sign::maybe_sign(store, seq, &kind)
 }
 
 /// Appends one entry in its own transaction and updates the head: for events outside a
@@ -132,6 +138,12 @@ pub struct Verification {
     pub problem: Option<String>,
     /// Sequence number of the first entry that fails, when one does.
     pub failed_seq: Option<i64>,
+    /// Signed checkpoints checked (0 for a store written before signatures existed).
+    pub signatures: i64,
+    /// The last entry covered by a verified signature (0 when none).
+    pub signed_through: i64,
+    /// Fingerprint of the ledger's public key, when there is one.
+    pub key_fingerprint: Option<String>,
 }
 
 /// Walks the whole ledger and checks sequence, chain, hashes and head.
@@ -148,6 +160,9 @@ pub fn verify(store: &Store) -> Result<Verification> {
         ok: false,
         problem: Some(msg),
         failed_seq: Some(seq),
+        signatures: 0,
+        signed_through: 0,
+        key_fingerprint: None,
     };
     while let Some(r) = rows.next()? {
         let seq: i64 = r.get(0)?;
@@ -220,12 +235,20 @@ pub fn verify(store: &Store) -> Result<Verification> {
                 .into(),
         ));
     }
-    Ok(Verification {
-        entries: count,
-        ok: true,
-        problem: None,
-        failed_seq: None,
-    })
+    drop(rows);
+    drop(stmt);
+    match sign::verify_checkpoints(store, count)? {
+        Ok((signatures, signed_through, key_fingerprint)) => Ok(Verification {
+            entries: count,
+            ok: true,
+            problem: None,
+            failed_seq: None,
+            signatures,
+            signed_through,
+            key_fingerprint,
+        }),
+        Err((seq, msg)) => Ok(fail(count, seq, msg)),
+    }
 }
 
 #[cfg(test)]

@@ -19,3 +19,4 @@ pub mod report;
 pub mod runner;
 pub mod secrets;
 pub mod store;
+pub mod web;

@@ -126,6 +126,45 @@ CREATE TABLE IF NOT EXISTS ledger (
     prev_hash   TEXT NOT NULL,
     hash        TEXT NOT NULL
 );
+
+CREATE TABLE IF NOT EXISTS ledger_signatures (
+    seq         INTEGER PRIMARY KEY,         -- the ledger entry signed (a checkpoint)
+    hash        TEXT NOT NULL,               -- that entry's hash
+    prev_seq    INTEGER NOT NULL,            -- the checkpoint before (0 for the first), signed too
+    public_key  TEXT NOT NULL,               -- ed25519 public key, hex
+    signature   TEXT NOT NULL,               -- ed25519 signature of ledger::sign::message, hex
+    ts          TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS users (
+    name        TEXT PRIMARY KEY,
+    role        TEXT NOT NULL,               -- operator | designer | compliance | auditor | admin
+    password    TEXT NOT NULL,               -- argon2id PHC string, never the password
+    failures    INTEGER NOT NULL DEFAULT 0,  -- failed logins since the last success
+    locked_at   TEXT,                        -- set after 5 failures; an admin unlocks
+    created_at  TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS review_edits (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id      TEXT NOT NULL,
+    sha256      TEXT NOT NULL,               -- the document
+    field       TEXT NOT NULL,               -- fields.x | records[i].y | * (whole document accepted)
+    old_value   TEXT NOT NULL,
+    new_value   TEXT NOT NULL,
+    user_name   TEXT NOT NULL,
+    action      TEXT NOT NULL,               -- corrected | accepted
+    at          TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS review_edits_doc ON review_edits(run_id, sha256);
+
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash  TEXT PRIMARY KEY,            -- SHA-256 of the cookie value, never the value
+    user_name   TEXT NOT NULL,
+    csrf        TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    expires_at  TEXT NOT NULL
+);
 "#;
 
 /// An open run store.

@@ -215,7 +215,28 @@ fn current_sha(report: &Report) -> Result<String> {
 pub fn approve(g: &Global, args: &ReportIdArgs) -> Result<i32> {
     let user = args.user.resolve()?;
     let mut store = Store::open(&g.data_dir())?;
-    let (n, r) = load(&store, &args.report)?;
+    let (r, sha) = approve_report(&mut store, &args.report, &user)?;
+    say(
+        g,
+        json!({"report": r.id, "state": "approved", "approver": user, "sha256": sha}),
+        format!(
+            "approved report {} (prepared by {}) as {user}",
+            r.id, r.preparer
+        ),
+    );
+    Ok(0)
+}
+
+/// The message the ledger key signs when `approver` approves report `id` with file hash `sha`.
+pub fn approval_message(id: &str, sha: &str, approver: &str) -> String {
+    format!("docket-str-approval-v1 report={id} sha256={sha} approver={approver}\n")
+}
+
+/// Approves a draft as `user` (four eyes, unchanged file), signs the report hash with the ledger
+/// key and records both in one ledger entry. Shared by the CLI and the dashboard.
+pub fn approve_report(store: &mut Store, report: &str, user: &str) -> Result<(Report, String)> {
+    let user = user.to_string();
+    let (n, r) = load(store, report)?;
     if r.state != "draft" {
         return Err(fail(
             ErrorCode::ReportState,
@@ -244,6 +265,13 @@ pub fn approve(g: &Global, args: &ReportIdArgs) -> Result<i32> {
             ),
         ));
     }
+    let data_dir = store
+        .path()
+        .parent()
+        .unwrap_or(std::path::Path::new("."))
+        .to_path_buf();
+    let key = ledger::sign::LedgerKey::load_or_create(&data_dir)?;
+    let signature = key.sign_hex(approval_message(&r.id, &sha, &user).as_bytes());
     let tx = store.conn_mut().transaction()?;
     let changed = tx.execute(
         "UPDATE str_reports SET state = 'approved', approver = ?1, approved_sha256 = ?2, approved_at = ?3
@@ -261,19 +289,12 @@ pub fn approve(g: &Global, args: &ReportIdArgs) -> Result<i32> {
         None,
         "str_approved",
         &json!({"report": r.id, "case": r.case_id, "user": user, "preparer": r.preparer,
-                "sha256": sha, "file": r.file}),
+                "sha256": sha, "file": r.file, "signature": signature,
+                "key": ledger::sign::fingerprint(&key.verifying())}),
     )?;
     tx.commit()?;
-    ledger::write_head(&store)?;
-    say(
-        g,
-        json!({"report": r.id, "state": "approved", "approver": user, "sha256": sha}),
-        format!(
-            "approved report {} (prepared by {}) as {user}",
-            r.id, r.preparer
-        ),
-    );
-    Ok(0)
+    ledger::write_head(store)?;
+    Ok((r, sha))
 }
 
 /// Runs `docket report file`.

@@ -1,0 +1,63 @@
+//! `docket serve`: the review desk and auditor's view ([`crate::web`]) on 127.0.0.1:8080 by
+//! default. Users are added with `docket user add`.
+
+use crate::cli::Global;
+use crate::web;
+use anyhow::Result;
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Arguments of `docket serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on. Keep the default loopback address unless a TLS-terminating proxy
+    /// sits in front: the dashboard speaks plain HTTP.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
+    pub bind: SocketAddr,
+    /// A folder of flows: the schedules page shows their next fire times.
+    #[arg(long, value_name = "DIR")]
+    pub flows: Option<PathBuf>,
+}
+
+/// Runs `docket serve` until interrupted.
+pub fn run(g: &Global, args: &ServeArgs) -> Result<i32> {
+    let data_dir = g.data_dir();
+    {
+        let store = crate::store::Store::open(&data_dir)?;
+        let users: i64 = store
+            .conn()
+            .query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?;
+        if users == 0 {
+            eprintln!(
+                "warning: no dashboard users yet: add one with `docket user add NAME --role admin` (password on stdin)"
+            );
+        }
+    }
+    if !args.bind.ip().is_loopback() {
+        eprintln!(
+            "warning: listening on {} without TLS: put a TLS-terminating proxy in front",
+            args.bind
+        );
+    }
+    let config = web::Config {
+        data_dir,
+        bind: args.bind,
+        flows: args.flows.clone(),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let server = tokio::spawn(web::serve(config, Some(tx)));
+        if let Ok(addr) = rx.await {
+            println!("docket dashboard on http://{addr}/ (Ctrl-C to stop)");
+        }
+        tokio::select! {
+            r = server => r.map_err(|e| anyhow::anyhow!("server task failed: {e}"))?,
+            _ = tokio::signal::ctrl_c() => Ok(()),
+        }
+    })?;
+    Ok(0)
+}
