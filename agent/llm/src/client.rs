@@ -322,6 +322,18 @@ impl LlmClient {
                 );
             }
         };
+        let lower = text.to_lowercase();
+        // Servers without structured output answer 400 (vLLM, hosted) or 500 (llama-cpp-python)
+        // naming the field: fall back to a less constrained mode, validated all the same.
+        if (status.is_client_error() || status.is_server_error())
+            && status.as_u16() != 429
+            && self.mode.load(Ordering::Relaxed) < MODE_PLAIN
+            && (lower.contains("response_format")
+                || lower.contains("json_schema")
+                || lower.contains("grammar"))
+        {
+            return Try::Downgrade;
+        }
         if status.as_u16() == 429 || status.is_server_error() {
             return Try::Retry(
                 format!("HTTP {}: {}", status.as_u16(), excerpt(&text)),
@@ -329,14 +341,6 @@ impl LlmClient {
             );
         }
         if status.is_client_error() {
-            let lower = text.to_lowercase();
-            if self.mode.load(Ordering::Relaxed) < MODE_PLAIN
-                && (lower.contains("response_format")
-                    || lower.contains("json_schema")
-                    || lower.contains("grammar"))
-            {
-                return Try::Downgrade;
-            }
             return Try::Refused(status.as_u16(), excerpt(&text));
         }
         let parsed: Value = match serde_json::from_str(&text) {
