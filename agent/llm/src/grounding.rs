@@ -296,7 +296,7 @@ pub struct Verdict {
 
 /// Verifies every string and number leaf of `value` (in place): grounded leaves stay and get an
 /// entry in [`Verdict::found`]; ungrounded ones become `null` and are listed. Booleans and nulls
-/// are left alone. `prefix` names the root (`fields`, `records[3]`).
+/// and empty strings are left alone. `prefix` names the root (`fields`, `records[3]`).
 pub fn verify(index: &Index, value: &mut Value, prefix: &str) -> Verdict {
     let mut v = Verdict::default();
     walk(index, value, prefix, &mut v);
@@ -320,6 +320,7 @@ fn walk(index: &Index, value: &mut Value, path: &str, out: &mut Verdict) {
                 walk(index, child, &format!("{path}[{i}]"), out);
             }
         }
+        Value::String(s) if s.trim().is_empty() => {}
         Value::String(_) | Value::Number(_) => match index.ground(value) {
             Some(f) => {
                 out.found.insert(path.to_string(), f);
