@@ -40,6 +40,8 @@ struct Behaviour {
     /// First request of every key gets 429 with this Retry-After value (`{date+N}` = HTTP date N
     /// seconds ahead).
     retry_after: Option<String>,
+    /// Answer that first request 503 instead of 429.
+    retry_with_503: bool,
     /// Answer 422 for a negative amount, echoing the Authorization header it got in the body.
     reject_negative: bool,
 }
@@ -140,12 +142,12 @@ async fn receive(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -
             }
             None => after.clone(),
         };
-        return (
-            StatusCode::TOO_MANY_REQUESTS,
-            [("retry-after", value)],
-            "slow down",
-        )
-            .into_response();
+        let status = if b.retry_with_503 {
+            StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            StatusCode::TOO_MANY_REQUESTS
+        };
+        return (status, [("retry-after", value)], "slow down").into_response();
     }
     let Ok(json) = serde_json::from_slice::<serde_json::Value>(&body) else {
         return (StatusCode::BAD_REQUEST, "body is not JSON").into_response();
@@ -335,10 +337,11 @@ fn gaps(server: &BackOffice) -> Vec<Duration> {
 }
 
 #[test]
-fn a_429_waits_at_least_retry_after_seconds_or_until_the_http_date() {
-    for (value, floor) in [("1", 1), ("{date+2}", 1)] {
+fn a_429_or_503_waits_at_least_retry_after_seconds_or_until_the_http_date() {
+    for (value, floor, with_503) in [("1", 1, false), ("{date+2}", 1, false), ("1", 1, true)] {
         let server = BackOffice::start(Behaviour {
             retry_after: Some(value.to_owned()),
+            retry_with_503: with_503,
             ..Behaviour::default()
         });
         let recs = records("rest-429", 2);
@@ -348,7 +351,10 @@ fn a_429_waits_at_least_retry_after_seconds_or_until_the_http_date() {
         assert_eq!((out.inserted, out.duplicates), (2, 0));
         for gap in gaps(&server) {
             // A lower bound only: the backoff alone would have waited ≤ 20 ms.
-            assert!(gap >= Duration::from_secs(floor), "{value}: {gap:?}");
+            assert!(
+                gap >= Duration::from_secs(floor),
+                "{value} {with_503}: {gap:?}"
+            );
         }
         assert_eq!(server.ledger().stored.len(), 2);
     }

@@ -3,7 +3,7 @@
 //! record once however often it is re-sent.
 //!
 //! Answers are classified per record: 2xx written, 409 already there (duplicate), 408/429/5xx and
-//! transport failures retried with capped exponential backoff and full jitter (429 honours
+//! transport failures retried with capped exponential backoff and full jitter (429 and 503 honour
 //! `Retry-After`), 401/403 stop the batch as `SinkUnavailable` (fix the secret, nothing is lost),
 //! 404/405 and redirects stop it as `SinkMisconfigured` (wrong URL or method), and any other 4xx
 //! rejects that record alone ([`crate::WriteOutcome::rejected`]) while the batch goes on. When a
@@ -121,7 +121,8 @@ impl std::fmt::Debug for RestAuth {
 }
 
 /// Waits between tries of one record: full jitter, i.e. a uniformly random wait between zero and
-/// `min(cap, base × 2^retry)`; a 429 answer's `Retry-After` is honoured up to `retry_after_cap`.
+/// `min(cap, base × 2^retry)`; the `Retry-After` of a 429 or 503 answer is honoured up to
+/// `retry_after_cap`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Backoff {
     /// Ceiling of the first wait (default 100 ms).
@@ -369,12 +370,14 @@ impl RestSink {
                         drain(resp);
                         return Ok(Answer::Duplicate);
                     }
-                    if status == StatusCode::TOO_MANY_REQUESTS {
+                    if status == StatusCode::TOO_MANY_REQUESTS
+                        || status == StatusCode::SERVICE_UNAVAILABLE
+                    {
+                        // Both may say when to come back; without Retry-After, the backoff.
                         if let Some(after) = retry_after(resp.headers(), SystemTime::now()) {
                             wait = after.min(self.backoff.retry_after_cap);
                         }
-                        last = format!("HTTP {status}");
-                        drain(resp);
+                        last = format!("HTTP {status}: {}", self.scrub(snippet(resp)));
                     } else if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT {
                         last = format!("HTTP {status}: {}", self.scrub(snippet(resp)));
                     } else if matches!(status.as_u16(), 401 | 403) {
