@@ -335,17 +335,30 @@ fn an_unreachable_server_is_retryable_and_a_bad_url_is_misconfigured() {
 #[test]
 fn with_a_password_describe_and_errors_never_show_it() {
     let mut db = MyDb::new("password");
-    db.admin()
-        .query_drop("CREATE USER IF NOT EXISTS 'docket_pw_test'@'%' IDENTIFIED BY 'Hunter2-S3cret'")
+    // One user per test process, so parallel runs do not drop each other's.
+    let user = format!("dk_pw_{}", std::process::id());
+    let database: String = db
+        .admin()
+        .query_first("SELECT DATABASE()")
+        .unwrap()
         .unwrap();
     db.admin()
-        .query_drop("GRANT ALL ON test.* TO 'docket_pw_test'@'%'")
+        .query_drop(format!(
+            "CREATE USER IF NOT EXISTS '{user}'@'%' IDENTIFIED BY 'Hunter2-S3cret'"
+        ))
         .unwrap();
-    let base = reqwest_free_host(&db.url);
-    let url = format!("mysql://docket_pw_test:Hunter2-S3cret@{base}");
+    db.admin()
+        .query_drop(format!("GRANT ALL ON `{database}`.* TO '{user}'@'%'"))
+        .unwrap();
+    let base = after_credentials(&db.url);
+    let url = format!("mysql://{user}:Hunter2-S3cret@{base}");
     let mut s = sink(&url);
     assert!(!s.describe().contains("Hunter2"), "{}", s.describe());
-    assert!(s.describe().contains("docket_pw_test@"), "{}", s.describe());
+    assert!(
+        s.describe().contains(&format!("{user}@")),
+        "{}",
+        s.describe()
+    );
     let table = db.table("tx");
     assert_eq!(
         s.write_batch(&table, &records("my-i", 3)).unwrap().inserted,
@@ -356,17 +369,18 @@ fn with_a_password_describe_and_errors_never_show_it() {
     bad[0].values.push(("missing".into(), Value::Int(1)));
     let e = s.write_batch(&table, &bad).unwrap_err();
     assert!(!e.message.contains("Hunter2"), "{}", e.message);
-    let wrong = format!("mysql://docket_pw_test:Wrong-Hunter2@{base}");
+    let wrong = format!("mysql://{user}:Wrong-Hunter2@{base}");
     let e = MysqlSink::connect(&wrong).err().unwrap();
     assert_eq!(e.code, ErrorCode::SinkUnavailable, "{}", e.message);
     assert!(!e.message.contains("Hunter2"), "{}", e.message);
+    drop(s);
     db.admin()
-        .query_drop("DROP USER 'docket_pw_test'@'%'")
+        .query_drop(format!("DROP USER '{user}'@'%'"))
         .unwrap();
 }
 
 /// `host:port/db` of the test URL (the part after the credentials).
-fn reqwest_free_host(url: &str) -> String {
+fn after_credentials(url: &str) -> String {
     url.rsplit_once('@')
         .map(|(_, rest)| rest.to_owned())
         .unwrap_or_else(|| url.trim_start_matches("mysql://").to_owned())
