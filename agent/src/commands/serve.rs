@@ -18,10 +18,21 @@ pub struct ServeArgs {
     /// A folder of flows: the schedules page shows their next fire times.
     #[arg(long, value_name = "DIR")]
     pub flows: Option<PathBuf>,
+    /// Print the route table as JSON and exit (security tests walk it).
+    #[arg(long, hide = true)]
+    pub routes: bool,
 }
 
 /// Runs `docket serve` until interrupted.
 pub fn run(g: &Global, args: &ServeArgs) -> Result<i32> {
+    if args.routes {
+        let v: Vec<_> = web::ROUTES
+            .iter()
+            .map(|(m, p)| serde_json::json!({"method": m, "path": p}))
+            .collect();
+        println!("{}", serde_json::Value::Array(v));
+        return Ok(0);
+    }
     let data_dir = g.data_dir();
     {
         let store = crate::store::Store::open(&data_dir)?;
