@@ -305,10 +305,7 @@ pub type CheckpointsVerdict = std::result::Result<(i64, i64, Option<String>), (i
 /// Checks every checkpoint against the trusted key and the (already chain-verified) ledger of
 /// `entries` entries. Returns `(checkpoints, last signed seq, key fingerprint)` or the first
 /// problem as `(seq, message)`.
-pub fn verify_checkpoints(
-    store: &Store,
-    entries: i64,
-) -> Result<CheckpointsVerdict> {
+pub fn verify_checkpoints(store: &Store, entries: i64) -> Result<CheckpointsVerdict> {
     let data_dir = store.path().parent().unwrap_or(Path::new("."));
     let all = checkpoints(store)?;
     let trusted = match trusted_key(data_dir) {
