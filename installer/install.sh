@@ -84,6 +84,8 @@ start_postgres() {
 start_mariadb() {
     # The MySQL/MariaDB sink tests use a real MariaDB on loopback: start it if needed and make
     # sure a `docket` user and a `docket_test` database exist (root logs in through the socket).
+    # Like the PostgreSQL test role, the user may create users: a test checks that a password
+    # never shows in messages by connecting as a user that has one.
     if ! mysqladmin -h 127.0.0.1 -u root status >/dev/null 2>&1 \
         && ! mysqladmin -h 127.0.0.1 -u docket -pdocket status >/dev/null 2>&1; then
         say "Starting MariaDB"
@@ -97,8 +99,8 @@ start_mariadb() {
     $SUDO mariadb -u root -e "CREATE DATABASE IF NOT EXISTS docket_test;
         CREATE USER IF NOT EXISTS 'docket'@'127.0.0.1' IDENTIFIED BY 'docket';
         CREATE USER IF NOT EXISTS 'docket'@'localhost' IDENTIFIED BY 'docket';
-        GRANT ALL ON docket_test.* TO 'docket'@'127.0.0.1';
-        GRANT ALL ON docket_test.* TO 'docket'@'localhost';" \
+        GRANT ALL ON *.* TO 'docket'@'127.0.0.1' WITH GRANT OPTION;
+        GRANT ALL ON *.* TO 'docket'@'localhost' WITH GRANT OPTION;" \
         || { echo "MariaDB is not running on 127.0.0.1:3306" >&2; exit 3; }
     export DOCKET_TEST_MYSQL_URL="${DOCKET_TEST_MYSQL_URL:-mysql://docket:docket@127.0.0.1:3306/docket_test}"
 }

@@ -289,9 +289,17 @@ fn hostile_table_names_are_rejected() {
         assert_eq!(e.code, ErrorCode::SinkRejected, "{name:?}");
         assert!(e.message.contains("identifier"), "{}", e.message);
     }
-    // A database-qualified name is fine.
+    // A database-qualified name is fine (the database of the test URL).
+    let url = common::mysql_url();
+    let database = url
+        .rsplit('/')
+        .next()
+        .unwrap_or("test")
+        .split('?')
+        .next()
+        .unwrap_or("test");
     let out = s
-        .write_batch(&format!("test.{victim}"), &records("my-h", 2))
+        .write_batch(&format!("{database}.{victim}"), &records("my-h", 2))
         .unwrap();
     assert_eq!((out.inserted, out.duplicates), (1, 1));
     assert_eq!(count(&mut db, &victim), (2, 2));

@@ -24,26 +24,22 @@ const MONTHS: [&str; 12] = [
 ];
 const DAYS: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 
-/// Check a cron expression: 6 or 7 whitespace-separated fields, seconds first, days of the week
-/// by name.
+/// Check a cron expression: 6 or 7 whitespace-separated fields, seconds first, or 5 classic
+/// fields (read as second 0); days of the week by name.
 pub fn check_cron(expr: &str) -> Result<(), Complaint> {
-    let fields: Vec<&str> = expr.split_whitespace().collect();
+    let mut fields: Vec<&str> = expr.split_whitespace().collect();
+    if fields.len() == 5 {
+        // Classic cron without seconds: read as second 0.
+        fields.insert(0, "0");
+    }
     if fields.len() != 6 && fields.len() != 7 {
-        let hint = if fields.len() == 5 {
-            format!(
-                "the seconds field is mandatory: did you mean `0 {}`?",
-                fields.join(" ")
-            )
-        } else {
-            "write `sec min hour day-of-month month day-of-week [year]`, e.g. `0 30 9 * * Mon-Fri`"
-                .to_owned()
-        };
         return Err((
             format!(
-                "cron expression `{expr}` has {} fields; it needs 6 or 7 (seconds first)",
+                "cron expression `{expr}` has {} fields; it needs 6 or 7 (seconds first) or 5 (classic, at second 0)",
                 fields.len()
             ),
-            hint,
+            "write `sec min hour day-of-month month day-of-week [year]`, e.g. `0 30 9 * * Mon-Fri`, or `min hour day-of-month month day-of-week`, e.g. `30 9 * * Mon-Fri`"
+                .to_owned(),
         ));
     }
     for (i, field) in fields.iter().enumerate() {

@@ -206,7 +206,11 @@ fn cron_and_timezone_rules() {
         Vec::<&str>::new()
     );
     assert_eq!(check("0 30 9 * * Mon-Fri", "utc"), ["W015"]);
-    assert_eq!(check("30 9 * * Mon-Fri", "UTC"), ["W014"]);
+    // Classic five fields are read at second 0; four or eight fields are refused.
+    assert_eq!(check("30 9 * * Mon-Fri", "UTC"), Vec::<&str>::new());
+    assert_eq!(check("30 61 * * Mon-Fri", "UTC"), ["W014"]);
+    assert_eq!(check("30 9 * *", "UTC"), ["W014"]);
+    assert_eq!(check("0 0 30 9 * * Mon 2030", "UTC"), ["W014"]);
     assert_eq!(check("60 30 9 * * Mon", "UTC"), ["W014"]);
     assert_eq!(check("0 30 9 L * Mon", "UTC"), ["W014"]);
     assert_eq!(check("0 30 9 * * Fri-Mon", "UTC"), ["W014"]);

@@ -103,7 +103,7 @@ impl ScheduleSpec {
 pub enum ScheduleError {
     /// The expression does not have 6 or 7 fields.
     #[error(
-        "cron `{expr}` has {found} fields; Docket's cron starts with a seconds field: `sec min hour day month weekday [year]`, e.g. `0 30 9 * * *`"
+        "cron `{expr}` has {found} fields; write `sec min hour day month weekday [year]` (e.g. `0 30 9 * * *`) or classic `min hour day month weekday` (e.g. `30 9 * * *`)"
     )]
     FieldCount {
         /// The expression as given.
@@ -177,20 +177,24 @@ const LAST_YEAR: i32 = 2100;
 const MAX_RUN: usize = 400;
 
 impl Schedule {
-    /// Checks the spec: a 6- or 7-field cron expression (or an `@` shorthand), `CatchUp` max at
-    /// least 1, a representable grace.
+    /// Checks the spec: a cron expression of 6 or 7 fields (seconds first), 5 fields (classic
+    /// cron, read as second 0) or an `@` shorthand; `CatchUp` max at least 1; a representable
+    /// grace.
     pub fn new(spec: ScheduleSpec) -> Result<Schedule, ScheduleError> {
-        let expr = spec.cron.trim();
+        let mut expr = spec.cron.trim().to_owned();
         if !expr.starts_with('@') {
             let found = expr.split_whitespace().count();
-            if found != 6 && found != 7 {
+            if found == 5 {
+                // Classic five-field cron (`min hour day month weekday`): at second 0.
+                expr = format!("0 {expr}");
+            } else if found != 6 && found != 7 {
                 return Err(ScheduleError::FieldCount {
                     expr: spec.cron.clone(),
                     found,
                 });
             }
         }
-        let cron = cron::Schedule::from_str(expr).map_err(|e| ScheduleError::Cron {
+        let cron = cron::Schedule::from_str(&expr).map_err(|e| ScheduleError::Cron {
             expr: spec.cron.clone(),
             message: e.to_string(),
         })?;

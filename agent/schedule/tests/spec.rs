@@ -9,13 +9,20 @@ use common::{at, show};
 use docket_schedule::{Days, Schedule, ScheduleError, ScheduleSpec, Shift, Timetable};
 
 #[test]
-fn cron_without_seconds_is_refused_with_the_fix() {
-    let e = Schedule::new(ScheduleSpec::new("30 9 * * *", Shanghai)).unwrap_err();
+fn cron_with_or_without_seconds_and_bad_field_counts() {
+    // Classic five fields read as second 0: the same instants as the six-field form.
+    let five = Schedule::new(ScheduleSpec::new("30 9 * * *", Shanghai)).unwrap();
+    let six = Schedule::new(ScheduleSpec::new("0 30 9 * * *", Shanghai)).unwrap();
+    let from = at(Shanghai, "2026-03-01 00:00:00");
+    let until = at(Shanghai, "2026-03-08 00:00:00");
+    assert_eq!(five.between(from, until), six.between(from, until));
+    assert_eq!(five.between(from, until).len(), 7);
+    let e = Schedule::new(ScheduleSpec::new("30 9 * *", Shanghai)).unwrap_err();
     assert_eq!(
         e,
         ScheduleError::FieldCount {
-            expr: "30 9 * * *".into(),
-            found: 5
+            expr: "30 9 * *".into(),
+            found: 4
         }
     );
     assert!(e.to_string().contains("e.g. `0 30 9 * * *`"), "{e}");

@@ -190,13 +190,21 @@ fn local_flow_loop(opts: &DaemonOptions, fs: &FlowSchedule, stop: &AtomicBool) -
         let now = Utc::now();
         let last = ticks::last(&store, &name)?.or(Some(started));
         let due = fs.schedule.due(last, now);
-        for at in &due.skipped {
-            ticks::skip(&mut store, &name, *at, fs.skip_reason())?;
-            println!(
+        ticks::skip_many(&mut store, &name, &due.skipped, fs.skip_reason())?;
+        match due.skipped.as_slice() {
+            [] => {}
+            [one] => println!(
                 "{name}: tick {} skipped ({})",
-                ticks::stamp(*at),
+                ticks::stamp(*one),
                 fs.skip_reason()
-            );
+            ),
+            [first, .., last] => println!(
+                "{name}: {} ticks from {} to {} skipped ({})",
+                due.skipped.len(),
+                ticks::stamp(*first),
+                ticks::stamp(*last),
+                fs.skip_reason()
+            ),
         }
         for at in &due.fire {
             if stop.load(Ordering::Relaxed) {
@@ -333,9 +341,7 @@ fn fleet_flow_loop(url: &str, agent: &AgentId, fs: &FlowSchedule, stop: &AtomicB
         let now = Utc::now();
         let last = queue::last_tick(&mut client, &name)?.or(Some(started));
         let due = fs.schedule.due(last, now);
-        for at in &due.skipped {
-            queue::claim_tick(&mut client, &agent.id, &name, *at, "skipped")?;
-        }
+        queue::record_skipped(&mut client, &agent.id, &name, &due.skipped)?;
         // Ticks won by an agent that died before queueing their documents.
         let stale = queue::take_over_stale_ticks(&mut client, &agent.id, &name, STALE_TICK)?;
         for (at, from) in &stale {

@@ -86,23 +86,34 @@ pub fn attempt(store: &Store, flow: &str, at: DateTime<Utc>, log: &str) -> Resul
     )?)
 }
 
-/// Records a missed tick that the misfire policy does not run.
-pub fn skip(store: &mut Store, flow: &str, at: DateTime<Utc>, why: &str) -> Result<()> {
+/// Records missed ticks that the misfire policy does not run: one row each (so nothing is skipped
+/// silently) in one transaction, with one ledger entry for the batch (count, first, last), so a
+/// long outage of a per-second schedule costs one commit rather than one per tick.
+pub fn skip_many(store: &mut Store, flow: &str, ats: &[DateTime<Utc>], why: &str) -> Result<()> {
+    if ats.is_empty() {
+        return Ok(());
+    }
     let tx = store.conn_mut().transaction()?;
-    let n = tx.execute(
-        "INSERT OR IGNORE INTO ticks (flow, fire_at, status, note, finished_at) VALUES (?1, ?2, 'skipped', ?3, ?4)",
-        params![flow, stamp(at), why, now()],
-    )?;
-    if n == 1 {
+    let mut recorded = 0usize;
+    {
+        let mut st = tx.prepare(
+            "INSERT OR IGNORE INTO ticks (flow, fire_at, status, note, finished_at) VALUES (?1, ?2, 'skipped', ?3, ?4)",
+        )?;
+        let ts = now();
+        for at in ats {
+            recorded += st.execute(params![flow, stamp(*at), why, ts])?;
+        }
+    }
+    if recorded > 0 {
         ledger::append(
             &tx,
             None,
-            "tick_skipped",
-            &json!({ "flow": flow, "fire_at": stamp(at), "why": why }),
+            "ticks_skipped",
+            &json!({ "flow": flow, "count": recorded, "first": stamp(ats[0]), "last": stamp(ats[ats.len() - 1]), "why": why }),
         )?;
     }
     tx.commit()?;
-    if n == 1 {
+    if recorded > 0 {
         ledger::write_head(store)?;
     }
     Ok(())

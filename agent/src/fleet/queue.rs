@@ -360,3 +360,35 @@ pub fn take_over_stale_ticks(
     tx.commit()?;
     Ok(out)
 }
+
+/// Records missed ticks the misfire policy does not run, in one transaction with one fleet ledger
+/// entry; ticks another agent already recorded are left as they are.
+pub fn record_skipped(
+    client: &mut Client,
+    agent: &str,
+    flow: &str,
+    ats: &[DateTime<Utc>],
+) -> Result<u64> {
+    if ats.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = client.transaction()?;
+    let st = tx.prepare(
+        "INSERT INTO docket_ticks (flow, fire_at, agent, status) VALUES ($1, $2, $3, 'skipped')
+         ON CONFLICT (flow, fire_at) DO NOTHING",
+    )?;
+    let mut n = 0;
+    for at in ats {
+        n += tx.execute(&st, &[&flow, at, &agent])?;
+    }
+    if n > 0 {
+        ledger::append_in(
+            &mut tx,
+            agent,
+            "ticks_skipped",
+            &serde_json::json!({ "flow": flow, "count": n, "first": ats[0].to_rfc3339(), "last": ats[ats.len() - 1].to_rfc3339() }),
+        )?;
+    }
+    tx.commit()?;
+    Ok(n)
+}

@@ -13,8 +13,9 @@ use super::is_default;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleConfig {
-    /// Cron expression with a mandatory seconds field: `sec min hour day-of-month month
-    /// day-of-week [year]`, e.g. `"0 30 9 * * Mon-Fri"`. Write days of the week as names
+    /// Cron expression with a seconds field: `sec min hour day-of-month month day-of-week
+    /// [year]`, e.g. `"0 30 9 * * Mon-Fri"`, or classic five fields without seconds
+    /// (`"30 9 * * Mon-Fri"`, read as second 0). Write days of the week as names
     /// (`Mon-Fri`): numbers are rejected because they are easy to get wrong (1 is Sunday).
     /// `L` is not supported.
     pub cron: String,
