@@ -5,13 +5,24 @@ use crate::failure::Failure;
 use docket_core::{ErrorCode, Extraction};
 use docket_documents::{DigitiseOptions, digitise};
 use docket_extract::SchemaRef;
+use docket_llm::{LlmError, LlmExtractor, LlmSettings};
 use std::path::Path;
+
+/// Name of the secret-store entry read for the LLM API key when `DOCKET_LLM_API_KEY` is unset.
+pub const LLM_KEY_SECRET: &str = "llm_api_key";
 
 /// Resolves `--schema` / a workflow's `schema:` into a schema reference: a built-in name or a
 /// JSON Schema file.
 pub fn resolve_schema(name_or_path: &str) -> Result<SchemaRef, Failure> {
     if name_or_path == "bank_statement" {
         return Ok(SchemaRef::BankStatement);
+    }
+    if let Some(schema) = docket_llm::schemas::by_name(name_or_path) {
+        // transfer_slip, invoice, kyc_form: filled by the LLM step.
+        return Ok(SchemaRef::Custom {
+            path: name_or_path.to_string(),
+            schema,
+        });
     }
     let path = Path::new(name_or_path);
     if path.is_file() {
@@ -42,7 +53,7 @@ pub fn resolve_schema(name_or_path: &str) -> Result<SchemaRef, Failure> {
             schema,
         });
     }
-    let known: Vec<&str> = docket_extract::builtin_schemas()
+    let known: Vec<&str> = docket_llm::schemas::builtin()
         .into_iter()
         .map(|(n, _)| n)
         .collect();
@@ -55,19 +66,99 @@ pub fn resolve_schema(name_or_path: &str) -> Result<SchemaRef, Failure> {
     ))
 }
 
-/// Digitises and extracts one file.
+/// Digitises and extracts one file with the deterministic readers only.
 pub fn process(
     path: &Path,
     schema: &SchemaRef,
     opts: &DigitiseOptions,
 ) -> Result<Extraction, Failure> {
+    process_with(path, schema, opts, None)
+}
+
+/// Digitises and extracts one file. With an LLM extractor, custom and LLM-only built-in schemas
+/// go to the model, and a bank statement the layout reader finds no table in is tried with it.
+pub fn process_with(
+    path: &Path,
+    schema: &SchemaRef,
+    opts: &DigitiseOptions,
+    llm: Option<&LlmExtractor>,
+) -> Result<Extraction, Failure> {
     let doc = digitise(path, opts).map_err(|e| Failure::new(e.code, e.message))?;
-    docket_extract::extract(&doc, schema).map_err(|e| {
+    let deterministic = docket_extract::extract(&doc, schema).map_err(|e| {
         let message = if e.message.starts_with(&doc.source.path) {
             e.message
         } else {
             format!("{}: {}", doc.source.path, e.message)
         };
         Failure::new(e.code, message)
-    })
+    });
+    let Some(llm) = llm else {
+        return deterministic;
+    };
+    match (&deterministic, schema) {
+        (Err(f), SchemaRef::BankStatement) if f.code == ErrorCode::NoStatementFound => {
+            let schema = docket_extract::schema::bank_statement();
+            llm.extract(&doc, "bank_statement", &schema)
+                .map_err(|e| llm_failure(&doc.source.path, e))
+        }
+        (_, SchemaRef::Custom { path: name, schema }) => llm
+            .extract(&doc, name, schema)
+            .map_err(|e| llm_failure(&doc.source.path, e)),
+        _ => deterministic,
+    }
+}
+
+/// The failure for an LLM error (messages never hold the key or personal data).
+pub fn llm_failure(doc: &str, e: LlmError) -> Failure {
+    let code = match &e {
+        LlmError::Unavailable { .. } => ErrorCode::LlmUnavailable,
+        LlmError::InvalidAnswer { .. } => ErrorCode::LlmAnswerInvalid,
+        LlmError::Refused { .. } | LlmError::Config(_) => ErrorCode::LlmMisconfigured,
+    };
+    Failure::new(code, format!("{doc}: {e}"))
+}
+
+/// The LLM extractor configured by flags over `DOCKET_LLM_URL` / `DOCKET_LLM_MODEL` /
+/// `DOCKET_LLM_API_KEY` (else the `llm_api_key` secret), with its response cache, layout
+/// templates and prompt log under `<data_dir>/llm/`. `None` when no endpoint is configured.
+pub fn llm_extractor(
+    data_dir: &Path,
+    url: Option<&str>,
+    model: Option<&str>,
+    no_redact: bool,
+) -> Result<Option<LlmExtractor>, Failure> {
+    let Some(mut settings) = LlmSettings::from_env(url, model) else {
+        if no_redact {
+            return Err(Failure::new(
+                ErrorCode::BadUsage,
+                "--no-redact needs an LLM endpoint (--llm-url or DOCKET_LLM_URL)",
+            ));
+        }
+        return Ok(None);
+    };
+    if settings.client.api_key.is_none()
+        && let Ok(key) = crate::commands::run::secret(data_dir, LLM_KEY_SECRET)
+    {
+        settings.client.api_key = Some(docket_llm::ApiKey::new(key));
+    }
+    settings.no_redact = no_redact;
+    let dir = data_dir.join("llm");
+    settings.cache_dir = Some(dir.join("cache"));
+    settings.templates_dir = Some(dir.join("templates"));
+    settings.prompt_log = Some(dir.join("prompts.jsonl"));
+    LlmExtractor::new(settings)
+        .map(Some)
+        .map_err(|e| llm_failure("llm", e))
+}
+
+/// One line naming the active extractors, for `docket doctor` and `--verbose` output.
+pub fn extractors_summary(llm: Option<&LlmExtractor>, url: Option<&str>) -> String {
+    match (llm, url) {
+        (Some(l), Some(u)) => format!(
+            "layout reader (bank_statement) + LLM {} at {} (transfer_slip, invoice, kyc_form, custom JSON Schemas, unknown statement layouts; grounded, redacted)",
+            l.model(),
+            docket_llm::config::display_url(u)
+        ),
+        _ => "built-in layout reader (bank_statement); no LLM endpoint configured (DOCKET_LLM_URL): transfer_slip, invoice, kyc_form and custom schemas answer DK-E0203".into(),
+    }
 }

@@ -99,9 +99,9 @@ codes! {
     WorkflowInvalid = "DK-E0201", Fatal, "workflow file is invalid",
         "The workflow YAML has problems; each is listed with its line and column. Fix them and run `docket run --check FLOW.yaml` to validate without executing. The JSON Schema for editors is printed by `docket schema workflow`.";
     UnknownSchema = "DK-E0202", Fatal, "unknown extraction schema",
-        "The schema is neither a built-in name (bank_statement) nor a readable JSON Schema file. `docket schema list` shows the built-in schemas.";
+        "The schema is neither a built-in name (bank_statement, transfer_slip, invoice, kyc_form) nor a readable JSON Schema file. `docket schema list` shows the built-in schemas.";
     NoReaderForSchema = "DK-E0203", Review, "no extractor is available for this schema",
-        "Custom JSON Schemas are filled by the LLM extraction step. Configure an endpoint ([llm] in the config, or DOCKET_LLM_URL) or use a built-in schema with a deterministic reader.";
+        "Custom JSON Schemas are filled by the LLM extraction step. Configure an endpoint (DOCKET_LLM_URL and DOCKET_LLM_MODEL, or --llm-url/--llm-model) or use a built-in schema with a deterministic reader (bank_statement).";
     BadUsage = "DK-E0204", Fatal, "bad command-line usage",
         "An argument is missing or invalid. `docket help COMMAND` shows the usage with examples.";
     SecretMissing = "DK-E0205", Fatal, "a secret the flow names is not in the secret store",
@@ -110,6 +110,8 @@ codes! {
         "The encrypted secret store could not be decrypted or read: the key file is missing, has permissions wider than 0600, is not the key the store was written with, or the store file was altered. Restore the key file (its path is printed) or, if it is lost, create a new store and set the secrets again.";
     CalendarInvalid = "DK-E0207", Fatal, "a business calendar file is invalid",
         "The working-day calendar named by a schedule could not be read: a date is malformed, a day is listed both as a holiday and as a working day, or the file is missing. The message names the file, line and value. Calendars are YAML files (see installer/calendars/).";
+    LlmMisconfigured = "DK-E0208", Fatal, "the LLM endpoint is configured wrongly or refused the request",
+        "The LLM settings cannot work: the URL is not http(s)://…/v1, no model is named, --no-redact was given for an endpoint that is not on this machine, or the endpoint refused the request (wrong API key, unknown model). Set DOCKET_LLM_URL, DOCKET_LLM_MODEL and the key (DOCKET_LLM_API_KEY or `docket secret set llm_api_key`), or pass --llm-url/--llm-model. `docket doctor` shows which extractors are active.";
     // 03xx: outside systems
     SinkUnavailable = "DK-E0301", Retry, "back-office target is unreachable",
         "The database or service the flow writes to did not answer. Nothing was lost: pending records stay in the run's outbox and are written when the run is resumed (`docket run FLOW.yaml` again). Check the connection string and that the service is up.";
@@ -123,12 +125,16 @@ codes! {
         "Docket tried to tell someone that a flow keeps failing (webhook or e-mail) and the receiver did not accept it. The flow keeps its schedule; the alert is retried at the next failure. Check the webhook URL or SMTP settings and that the receiver is up.";
     RunTimedOut = "DK-E0306", Retry, "a run exceeded its time limit",
         "The flow ran longer than its schedule's `timeout`. Its work so far is kept in the run store (outbox, claimed files) and the next run resumes it. Raise the timeout if the flow legitimately needs longer, or look for a stuck step in the run's log.";
+    LlmUnavailable = "DK-E0307", Retry, "the LLM endpoint did not answer",
+        "The model server timed out, answered 429 or 5xx, or sent unreadable answers through every retry (with backoff and Retry-After). Nothing was written for the document; run again later. Check that the server is up (`curl URL/models`) and not overloaded; lower the concurrency if it answers 429 often.";
     // 04xx: audit
     LedgerTampered = "DK-E0401", Review, "run ledger does not verify",
         "An entry of the run ledger was edited, removed or reordered after it was written: its hash does not match, or the chain skips. The output names the first entry that fails. Treat the runs after it as unproven and investigate who had write access to the data dir.";
     // 05xx: results that need a person
     ChecksFailed = "DK-E0501", Review, "extracted data failed its checks",
         "An arithmetic or consistency check failed (opening + sum of amounts ≠ closing, a running balance that does not follow, a totals row that disagrees). The document was marked for review and its records were not written. Compare the document with the extraction output (`docket extract FILE`).";
+    LlmAnswerInvalid = "DK-E0502", Review, "the model's answers did not fit the schema",
+        "The model answered, but every answer (including the re-asks that named the problems) broke the JSON Schema or was cut off. The document needs a person, or a larger model: check the schema is satisfiable, raise the model's context or output limit, or use a model that supports structured output.";
     // 07xx: screening and regulatory filings
     FilingInvalid = "DK-E0701", Reject, "suspicious-transaction report draft is incomplete or invalid",
         "The STR draft misses data the FIU format requires, or a value is not in its code list (currency, country, transmode, indicator). Each problem names the field path and what to supply. Complete the case data and draft the report again; for PBOC/CAMLMAC reports, fields the specification allows to be unknown are written as @N.";

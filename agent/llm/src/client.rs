@@ -158,6 +158,9 @@ pub struct Answer {
     pub prompt_tokens: u64,
     /// Completion tokens of the accepted request.
     pub completion_tokens: u64,
+    /// Paths (`$.data.fields.amount`) whose values broke their pattern or format beyond repair
+    /// and were set to null (see [`validate::coerce`]).
+    pub dropped: Vec<String>,
 }
 
 /// A counting semaphore for the concurrency limit.
@@ -442,7 +445,8 @@ impl LlmClient {
         for round in 0..=self.cfg.max_invalid_answers {
             let (raw, pt, ct, finish) = self.send(&convo, name, schema)?;
             let issues = match parse_json_answer(&raw) {
-                Some(v) => {
+                Some(mut v) => {
+                    let dropped = validate::coerce(schema, &mut v);
                     let errs = validate::check(schema, &v);
                     if errs.is_empty() {
                         self.count(|u| u.calls += 1);
@@ -451,6 +455,7 @@ impl LlmClient {
                             raw,
                             prompt_tokens: pt,
                             completion_tokens: ct,
+                            dropped,
                         });
                     }
                     errs.join("; ")

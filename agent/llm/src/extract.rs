@@ -34,6 +34,8 @@ pub struct Stats {
     pub direct: u64,
     /// Values dropped because they were not found in their document.
     pub ungrounded: u64,
+    /// Values set to null because they broke their schema's pattern or format beyond repair.
+    pub schema_dropped: u64,
 }
 
 /// Fills any JSON Schema from documents with a model, grounded and redacted.
@@ -111,6 +113,11 @@ impl LlmExtractor {
             return Ok(hit);
         }
         let answer = self.client.chat_json(messages, purpose, schema)?;
+        if !answer.dropped.is_empty() {
+            let n = answer.dropped.len() as u64;
+            self.count(|s| s.schema_dropped += n);
+            tracing::warn!(paths = ?answer.dropped, "values that broke their schema pattern or format were set to null");
+        }
         if let Some(c) = &self.cache
             && let Err(e) = c.put(&key, &answer.value)
         {

@@ -103,7 +103,12 @@ pub fn answer_schema(target: &Value) -> Value {
 
 /// Messages asking for `target` from the (already redacted) document text.
 pub fn extraction_messages(schema_name: &str, target: &Value, text: &str) -> Vec<Message> {
-    let schema = serde_json::to_string_pretty(target).unwrap_or_default();
+    let mut shown = target.clone();
+    if let Some(m) = shown.as_object_mut() {
+        m.remove("$schema");
+        m.remove("$id");
+    }
+    let schema = serde_json::to_string_pretty(&shown).unwrap_or_default();
     vec![
         Message::new("system", SYSTEM),
         Message::new(

@@ -6,6 +6,74 @@
 use regex::Regex;
 use serde_json::Value;
 
+/// Brings a model's answer into the schema's forms where the meaning is unambiguous: a date
+/// string in another format becomes `YYYY-MM-DD`, an amount string (`USD 4.11`, `1,234.56`)
+/// becomes a plain decimal. A string that still breaks its `pattern` / `format` where `null` is
+/// allowed becomes `null`, and its path is returned (small models put `"true"` or `"USD"` in amount
+/// fields even under a grammar that does not enforce patterns).
+pub fn coerce(schema: &Value, value: &mut Value) -> Vec<String> {
+    let mut dropped = Vec::new();
+    coerce_at(schema, value, "$", &mut dropped);
+    dropped
+}
+
+fn coerce_at(schema: &Value, v: &mut Value, path: &str, dropped: &mut Vec<String>) {
+    let Some(s) = schema.as_object() else {
+        return;
+    };
+    match v {
+        Value::Object(map) => {
+            if let Some(props) = s.get("properties").and_then(Value::as_object) {
+                for (k, child) in map.iter_mut() {
+                    if let Some(cs) = props.get(k) {
+                        coerce_at(cs, child, &format!("{path}.{k}"), dropped);
+                    }
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(is) = s.get("items") {
+                for (i, item) in items.iter_mut().enumerate() {
+                    coerce_at(is, item, &format!("{path}[{i}]"), dropped);
+                }
+            }
+        }
+        Value::String(text) => {
+            let is_date = s.get("format").and_then(Value::as_str) == Some("date");
+            let pattern = s
+                .get("pattern")
+                .and_then(Value::as_str)
+                .and_then(|p| Regex::new(p).ok());
+            if is_date
+                && chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_err()
+                && let Some(d) = crate::norm::value_date(text)
+            {
+                *text = d.format("%Y-%m-%d").to_string();
+            }
+            if let Some(re) = &pattern
+                && !re.is_match(text)
+                && let Some(a) = crate::norm::value_amount(text)
+                && re.is_match(&a.to_string())
+            {
+                *text = a.to_string();
+            }
+            let still_bad = (is_date
+                && chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_err())
+                || pattern.as_ref().is_some_and(|re| !re.is_match(text));
+            let nullable = match s.get("type") {
+                Some(Value::Array(ts)) => ts.iter().any(|t| t == "null"),
+                Some(Value::String(t)) => t == "null",
+                _ => false,
+            };
+            if still_bad && nullable {
+                dropped.push(path.to_string());
+                *v = Value::Null;
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Problems with `value` against `schema`, each naming the path (`$.fields.date`). Empty when it
 /// conforms.
 pub fn check(schema: &Value, value: &Value) -> Vec<String> {

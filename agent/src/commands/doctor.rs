@@ -139,20 +139,21 @@ pub fn run(g: &Global) -> anyhow::Result<i32> {
         }),
     }
 
-    match std::env::var("DOCKET_LLM_URL") {
-        Ok(url) if !url.is_empty() => f.push(Finding {
-            check: "extractors",
-            status: "warn",
-            detail: format!(
-                "DOCKET_LLM_URL={url} is set but this version only has the built-in layout reader"
-            ),
-            fix: None,
-        }),
-        _ => f.push(Finding {
+    let url = std::env::var("DOCKET_LLM_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    match crate::pipeline::llm_extractor(&data_dir, None, None, false) {
+        Ok(llm) => f.push(Finding {
             check: "extractors",
             status: "ok",
-            detail: "built-in layout reader (bank_statement); no LLM endpoint configured".into(),
+            detail: crate::pipeline::extractors_summary(llm.as_ref(), url.as_deref()),
             fix: None,
+        }),
+        Err(e) => f.push(Finding {
+            check: "extractors",
+            status: "fail",
+            detail: format!("layout reader only: the LLM endpoint is misconfigured: {}", e.message),
+            fix: Some("set DOCKET_LLM_URL (ending in /v1) and DOCKET_LLM_MODEL; `docket explain DK-E0208`".into()),
         }),
     }
 

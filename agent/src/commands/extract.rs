@@ -1,5 +1,7 @@
-//! `docket extract FILE… [--schema NAME|PATH] [--json]`: one JSON document per input file, in the
-//! shape DESIGN.md fixes. A file that cannot be read yields an error object (JSON) or an error line
+//! `docket extract FILE… [--schema NAME|PATH] [--json] [--llm-url URL --llm-model NAME]
+//! [--no-redact]`: one JSON document per input file, in the shape DESIGN.md fixes. With an LLM
+//! endpoint (flags or DOCKET_LLM_URL / DOCKET_LLM_MODEL), transfer_slip, invoice, kyc_form and
+//! custom JSON Schemas are filled by the model, grounded in the document and redacted. A file that cannot be read yields an error object (JSON) or an error line
 //! (text) and the rest of the files go on.
 
 use crate::cli::Global;
@@ -17,9 +19,19 @@ pub struct ExtractArgs {
     /// Files to extract (PDF, PNG, JPEG, TIFF, XLSX, XLS, XLSB, ODS, CSV, TSV).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// Built-in schema name or path to a JSON Schema file.
+    /// Built-in schema name (bank_statement, transfer_slip, invoice, kyc_form) or path to a JSON
+    /// Schema file.
     #[arg(long, default_value = "bank_statement")]
     pub schema: String,
+    /// OpenAI-compatible endpoint ending in /v1 (default: DOCKET_LLM_URL).
+    #[arg(long, value_name = "URL")]
+    pub llm_url: Option<String>,
+    /// Model name sent to the endpoint (default: DOCKET_LLM_MODEL).
+    #[arg(long, value_name = "NAME")]
+    pub llm_model: Option<String>,
+    /// Send document text to the model unredacted (refused unless the endpoint is on loopback).
+    #[arg(long)]
+    pub no_redact: bool,
     /// OCR languages for scans (Tesseract names joined by '+').
     #[arg(long, default_value = "eng+chi_sim")]
     pub languages: String,
@@ -36,6 +48,12 @@ pub struct ExtractArgs {
 /// Runs `docket extract`.
 pub fn run(g: &Global, args: &ExtractArgs) -> anyhow::Result<i32> {
     let schema = pipeline::resolve_schema(&args.schema)?;
+    let llm = pipeline::llm_extractor(
+        &g.data_dir(),
+        args.llm_url.as_deref(),
+        args.llm_model.as_deref(),
+        args.no_redact,
+    )?;
     let opts = DigitiseOptions {
         password: std::env::var(&args.password_env)
             .ok()
@@ -48,7 +66,7 @@ pub fn run(g: &Global, args: &ExtractArgs) -> anyhow::Result<i32> {
     let stdout = std::io::stdout();
     for path in &args.files {
         pb.set_message(path.display().to_string());
-        let outcome = pipeline::process(path, &schema, &opts);
+        let outcome = pipeline::process_with(path, &schema, &opts, llm.as_ref());
         let mut out = stdout.lock();
         match outcome {
             Ok(ex) => {
@@ -76,6 +94,33 @@ pub fn run(g: &Global, args: &ExtractArgs) -> anyhow::Result<i32> {
         pb.inc(1);
     }
     pb.finish_and_clear();
+    if let Some(l) = &llm {
+        let (u, st) = (l.usage(), l.stats());
+        tracing::info!(
+            requests = u.requests,
+            calls = u.calls,
+            prompt_tokens = u.prompt_tokens,
+            completion_tokens = u.completion_tokens,
+            retries = u.retries,
+            cache_hits = st.cache_hits,
+            template_hits = st.template_hits,
+            templates_learned = st.templates_learned,
+            ungrounded = st.ungrounded,
+            "LLM usage"
+        );
+        if !g.json && !g.quiet {
+            eprintln!(
+                "llm {}: {} call(s), {} prompt + {} completion tokens, {} cache hit(s), {} template hit(s), {} value(s) rejected as ungrounded",
+                l.model(),
+                u.calls,
+                u.prompt_tokens,
+                u.completion_tokens,
+                st.cache_hits,
+                st.template_hits,
+                st.ungrounded
+            );
+        }
+    }
     Ok(exit)
 }
 

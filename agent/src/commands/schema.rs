@@ -16,7 +16,7 @@ pub struct SchemaArgs {
 
 /// Runs `docket schema`.
 pub fn run(_g: &Global, args: &SchemaArgs) -> anyhow::Result<i32> {
-    let builtins = docket_extract::builtin_schemas();
+    let builtins = docket_llm::schemas::builtin();
     match args.name.as_str() {
         "list" => {
             println!("workflow");
