@@ -18,5 +18,6 @@ pub mod progress;
 pub mod report;
 pub mod runner;
 pub mod secrets;
+pub mod sources;
 pub mod store;
 pub mod web;

@@ -378,6 +378,7 @@ fn screen_run(
     };
     let mut txns = Vec::new();
     let mut inputs = Vec::with_capacity(docs.len());
+    let mut sources = crate::sources::Sources::new();
     for (path, sha, extraction) in &docs {
         let doc: serde_json::Value = serde_json::from_str(extraction)
             .with_context(|| format!("{path}: stored extraction is not JSON"))?;
@@ -385,10 +386,11 @@ fn screen_run(
         txns.extend(crate::commands::screen::extraction_txns(
             &doc, sc.zone, &origin,
         )?);
+        sources.extend(crate::sources::of_extraction(&doc, path));
         inputs.push((path.clone(), sha.clone()));
     }
     let screening = crate::commands::screen::screen_txns(&mut txns, pack)?;
-    crate::commands::screen::persist(store, Some(run_id), &screening, &txns, &inputs)?;
+    crate::commands::screen::persist(store, Some(run_id), &screening, &txns, &inputs, &sources)?;
     tracing::info!(run = %run_id, transactions = txns.len(), alerts = screening.alerts.len(), "screened");
     Ok(screening.alerts.len())
 }

@@ -9,6 +9,8 @@
 //!   webhook (a real HTTP server on loopback) with the bearer token from the secret store after
 //!   the configured number of consecutive failures, while keeping its schedule.
 
+#![allow(clippy::expect_used)] // the webhook thread and the test: a panic is the failure report
+
 mod common;
 
 use anyhow::{Context, Result, bail};
@@ -268,8 +270,11 @@ steps:
 }
 
 /// A real HTTP server (axum) on loopback that records each alert and its Authorization header.
-fn webhook_receiver() -> Result<(String, Arc<Mutex<Vec<(serde_json::Value, String)>>>)> {
-    let seen: Arc<Mutex<Vec<(serde_json::Value, String)>>> = Arc::default();
+/// Alerts received: body and Authorization header.
+type Received = Arc<Mutex<Vec<(serde_json::Value, String)>>>;
+
+fn webhook_receiver() -> Result<(String, Received)> {
+    let seen: Received = Arc::default();
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;

@@ -254,8 +254,8 @@ fn html_page_is_a_standalone_review_page(page: &str) -> Result<()> {
         rows.push(id);
     }
     assert!(!page.contains("id=\"t-S00\""));
-    assert!(page.contains("<tr class=\"day\"><th colspan=\"8\">2026-03-10</th></tr>"));
-    assert!(page.contains("<tr class=\"day\"><th colspan=\"8\">2026-03-11</th></tr>"));
+    assert!(page.contains("<tr class=\"day\"><th colspan=\"9\">2026-03-10</th></tr>"));
+    assert!(page.contains("<tr class=\"day\"><th colspan=\"9\">2026-03-11</th></tr>"));
 
     // Narrative: separate sentences, each linking only to rows that exist.
     let start = page

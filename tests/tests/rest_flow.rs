@@ -4,6 +4,8 @@
 //! other record must be stored exactly once (the server's own count), the refused one is reported
 //! and the document goes to review, and a second run sends nothing new.
 
+#![allow(clippy::expect_used)] // the server thread and the test: a panic is the failure report
+
 mod common;
 
 use anyhow::Result;

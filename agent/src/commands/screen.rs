@@ -194,7 +194,11 @@ fn transfer_table(path: &Path, maps: &HashMap<String, String>, zone: Tz) -> Resu
 }
 
 /// Reads `docket extract --json` output (one document per line) into transactions.
-fn extraction_json(path: &Path, zone: Tz) -> Result<Vec<Txn>> {
+fn extraction_json(
+    path: &Path,
+    zone: Tz,
+    sources: &mut crate::sources::Sources,
+) -> Result<Vec<Txn>> {
     let text = std::fs::read_to_string(path).map_err(|e| bad(path, format!("cannot read: {e}")))?;
     let mut out = Vec::new();
     for (n, line) in text
@@ -206,6 +210,11 @@ fn extraction_json(path: &Path, zone: Tz) -> Result<Vec<Txn>> {
             .map_err(|e| bad(path, format!("line {}: not extraction JSON ({e})", n + 1)))?;
         let origin = format!("{}: line {}", path.display(), n + 1);
         out.extend(extraction_txns(&doc, zone, &origin)?);
+        let shown = doc["source"]["path"]
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| path.display().to_string());
+        sources.extend(crate::sources::of_extraction(&doc, &shown));
     }
     Ok(out)
 }
@@ -319,6 +328,7 @@ pub fn persist(
     screening: &Screening,
     txns: &[Txn],
     inputs: &[(String, String)],
+    sources: &crate::sources::Sources,
 ) -> Result<()> {
     let tx = store.conn_mut().transaction()?;
     let ts = now();
@@ -336,6 +346,7 @@ pub fn persist(
             params![t.id, serde_json::to_string(t)?],
         )?;
     }
+    crate::sources::store(&tx, sources, referenced.iter().copied())?;
     for a in &screening.alerts {
         tx.execute(
             "INSERT INTO alerts (id, rule, subject, score, body, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
@@ -400,6 +411,7 @@ pub fn run(g: &Global, args: &ScreenArgs) -> Result<i32> {
     }
     let mut txns = Vec::new();
     let mut inputs = Vec::new();
+    let mut sources = crate::sources::Sources::new();
     for path in &args.inputs {
         let bytes = std::fs::read(path).map_err(|e| bad(path, format!("cannot read: {e}")))?;
         inputs.push((path.display().to_string(), sha256_hex(&bytes)));
@@ -408,7 +420,7 @@ pub fn run(g: &Global, args: &ScreenArgs) -> Result<i32> {
             Some("json" | "jsonl")
         );
         txns.extend(if is_json {
-            extraction_json(path, zone)?
+            extraction_json(path, zone, &mut sources)?
         } else {
             transfer_table(path, &maps, zone)?
         });
@@ -416,14 +428,20 @@ pub fn run(g: &Global, args: &ScreenArgs) -> Result<i32> {
     let count = txns.len();
     let screening = screen_txns(&mut txns, &pack)?;
     let mut store = Store::open(&g.data_dir())?;
-    persist(&mut store, None, &screening, &txns, &inputs)?;
+    persist(&mut store, None, &screening, &txns, &inputs, &sources)?;
     if g.json {
         let alerts: Vec<Value> = screening
             .alerts
             .iter()
             .map(|a| {
+                // Where each alerted transaction was read, when it came from a document.
+                let srcs: serde_json::Map<String, Value> = a
+                    .transactions
+                    .iter()
+                    .filter_map(|t| sources.get(t).map(|s| (t.clone(), s.clone())))
+                    .collect();
                 json!({"id": a.id, "rule": a.rule.as_str(), "subject": a.subject, "score": a.score,
-                       "transactions": a.transactions, "accounts": a.accounts,
+                       "transactions": a.transactions, "sources": srcs, "accounts": a.accounts,
                        "explanation": a.explanation_en, "explanation_zh": a.explanation_zh, "params": a.params})
             })
             .collect();

@@ -122,20 +122,20 @@ fn timeline(h: &mut String, case: &CaseData, tz: Tz) {
     let e = escape;
     let _ = writeln!(
         h,
-        "<h2>Timeline</h2>\n<table class=\"timeline\">\n<tr><th>id</th><th>time ({})</th><th>direction</th><th>amount</th><th>currency</th><th>counterparty</th><th>counterparty name</th><th>channel</th></tr>",
+        "<h2>Timeline</h2>\n<table class=\"timeline\">\n<tr><th>id</th><th>time ({})</th><th>direction</th><th>amount</th><th>currency</th><th>counterparty</th><th>counterparty name</th><th>channel</th><th>read from</th></tr>",
         e(&tz.to_string())
     );
     let mut current = String::new();
     for t in &case.txns {
         let d = day(t, tz);
         if d != current {
-            let _ = writeln!(h, "<tr class=\"day\"><th colspan=\"8\">{}</th></tr>", e(&d));
+            let _ = writeln!(h, "<tr class=\"day\"><th colspan=\"9\">{}</th></tr>", e(&d));
             current = d;
         }
         let (dir, other) = side(t, &case.subject);
         let _ = writeln!(
             h,
-            "<tr id=\"t-{0}\"><td>{0}</td><td>{1}</td><td>{2}</td><td class=\"n\">{3}</td><td>{4}</td><td>{5}</td><td>{6}</td><td>{7:?}</td></tr>",
+            "<tr id=\"t-{0}\"><td>{0}</td><td>{1}</td><td>{2}</td><td class=\"n\">{3}</td><td>{4}</td><td>{5}</td><td>{6}</td><td>{7:?}</td><td>{8}</td></tr>",
             e(&t.id),
             e(&date(&t.timestamp, tz)),
             dir.label(),
@@ -143,10 +143,37 @@ fn timeline(h: &mut String, case: &CaseData, tz: Tz) {
             e(&t.currency),
             e(other.unwrap_or("")),
             e(t.counterparty_name.as_deref().unwrap_or("")),
-            t.channel
+            t.channel,
+            source_cell(case, &t.id)
         );
     }
     h.push_str("</table>\n");
+}
+
+/// `statement.pdf p. 2 “45,000.00” (sha256 1a2b3c4d…)` for a transaction read from a document.
+fn source_cell(case: &CaseData, id: &str) -> String {
+    let Some(src) = case.sources.get(id) else {
+        return String::new();
+    };
+    let s = |k: &str| src[k].as_str().unwrap_or("").to_owned();
+    let name = std::path::Path::new(&s("path"))
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let page = src["page"]
+        .as_u64()
+        .map(|p| format!(" p. {p}"))
+        .unwrap_or_default();
+    let text = if s("text").is_empty() {
+        String::new()
+    } else {
+        format!(" “{}”", s("text"))
+    };
+    let sha = s("document_sha256");
+    escape(&format!(
+        "{name}{page}{text} (sha256 {}…)",
+        sha.get(..8).unwrap_or(&sha)
+    ))
 }
 
 /// Per-day bars of money in (green) and out (red), one group per day and currency so that

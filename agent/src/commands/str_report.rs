@@ -167,6 +167,8 @@ pub(super) struct CaseData {
     pub(super) status: String,
     pub(super) alerts: Vec<Alert>,
     pub(super) txns: Vec<Txn>,
+    /// Where each transaction was read, for those that came from documents.
+    pub(super) sources: crate::sources::Sources,
 }
 
 fn usage(msg: impl Into<String>) -> anyhow::Error {
@@ -246,12 +248,14 @@ fn load(store: &Store, case_id: &str) -> Result<CaseData> {
     }
     let mut txns: Vec<Txn> = txns.into_values().collect();
     txns.sort_by(|a, b| a.timestamp.cmp(&b.timestamp).then_with(|| a.id.cmp(&b.id)));
+    let sources = crate::sources::load(store.conn(), txns.iter().map(|t| t.id.as_str()))?;
     Ok(CaseData {
         id: case_id.to_string(),
         subject,
         status,
         alerts,
         txns,
+        sources,
     })
 }
 
