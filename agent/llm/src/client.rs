@@ -286,7 +286,10 @@ impl LlmClient {
                 });
             }
             MODE_OBJECT => {
-                body["response_format"] = json!({"type": "json_object", "schema": schema});
+                // llama-cpp-python's grammar converter mistranslates regex escapes (`\.`) and the
+                // server dies on the grammar: patterns stay local (validate + coerce) in this mode.
+                body["response_format"] =
+                    json!({"type": "json_object", "schema": without_patterns(schema)});
             }
             _ => {}
         }
@@ -481,6 +484,20 @@ impl LlmClient {
             tries: self.cfg.max_invalid_answers + 1,
             problems,
         })
+    }
+}
+
+/// The schema without `pattern` keywords (checked locally instead).
+fn without_patterns(schema: &Value) -> Value {
+    match schema {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| k.as_str() != "pattern")
+                .map(|(k, v)| (k.clone(), without_patterns(v)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(without_patterns).collect()),
+        other => other.clone(),
     }
 }
 

@@ -247,7 +247,11 @@ fn servers_without_json_schema_fall_back_to_json_object() {
     );
     let last: Value = serde_json::from_slice(&r[2].body).unwrap();
     assert_eq!(last["response_format"]["type"], "json_object");
-    assert_eq!(last["response_format"]["schema"], schema());
+    // Patterns are checked locally in this mode (llama-cpp-python's grammar chokes on them).
+    assert_eq!(
+        last["response_format"]["schema"]["properties"]["amount"],
+        json!({"type": "string"})
+    );
 }
 
 #[test]
