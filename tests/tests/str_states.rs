@@ -127,11 +127,23 @@ fn four_eyes_approval_filing_and_tampering() -> Result<()> {
     assert_eq!(o.status.code(), Some(2));
     assert!(err(&o).contains("DK-E0706"), "{}", err(&o));
 
+    let case_status = |data: &str| -> Result<Vec<String>> {
+        let conn = rusqlite::Connection::open(Path::new(data).join("docket.db"))?;
+        let mut st = conn.prepare("SELECT status FROM cases ORDER BY id")?;
+        let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    };
+    assert_eq!(case_status(&data)?, ["open"]);
     let o = docket(
         &["--data-dir", &data, "report", "file", &id, "--user", "bob"],
         &[],
     )?;
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(
+        case_status(&data)?,
+        ["reported"],
+        "a filed report closes its case as reported"
+    );
     let o = docket(
         &["--data-dir", &data, "report", "file", &id, "--user", "bob"],
         &[],
@@ -311,5 +323,58 @@ fn alerts_close_only_with_a_recorded_reason() -> Result<()> {
 
     let v = docket(&["--data-dir", &data, "audit", "verify"], &[])?;
     assert_eq!(v.status.code(), Some(0), "{}", out(&v));
+    Ok(())
+}
+
+#[test]
+fn closing_every_alert_of_a_case_closes_the_case() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let data = screened(dir.path())?;
+    let db = Path::new(&data).join("docket.db");
+    let (case, alerts): (String, String) = rusqlite::Connection::open(&db)?.query_row(
+        "SELECT id, alerts FROM cases ORDER BY id LIMIT 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let alerts: Vec<String> = serde_json::from_str(&alerts)?;
+    assert!(!alerts.is_empty());
+    let status = || -> Result<String> {
+        Ok(rusqlite::Connection::open(&db)?.query_row(
+            "SELECT status FROM cases WHERE id = ?1",
+            [&case],
+            |r| r.get(0),
+        )?)
+    };
+    for (i, a) in alerts.iter().enumerate() {
+        assert_eq!(status()?, "open", "before closing alert {i}");
+        let o = docket(
+            &[
+                "--data-dir",
+                &data,
+                "report",
+                "close-alert",
+                a,
+                "--reason",
+                "known payroll",
+                "--user",
+                "alice",
+            ],
+            &[],
+        )?;
+        assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+        if i + 1 == alerts.len() {
+            assert!(
+                out(&o).contains(&format!("case {case} closed")),
+                "{}",
+                out(&o)
+            );
+        }
+    }
+    assert_eq!(status()?, "closed");
+    let closed = ledger(&data, "alert_closed")?;
+    assert_eq!(
+        closed.last().map(|c| c["cases_closed"][0].clone()),
+        Some(serde_json::json!(case))
+    );
     Ok(())
 }

@@ -372,7 +372,8 @@ pub fn persist(
         }
         tx.execute(
             "INSERT INTO cases (id, subject, alerts, status, updated_at) VALUES (?1, ?2, ?3, 'open', ?4)
-             ON CONFLICT(id) DO UPDATE SET alerts = excluded.alerts, updated_at = excluded.updated_at",
+             ON CONFLICT(id) DO UPDATE SET alerts = excluded.alerts, updated_at = excluded.updated_at,
+                 status = CASE WHEN cases.alerts <> excluded.alerts THEN 'open' ELSE cases.status END",
             params![c.id, c.subject, serde_json::to_string(&ids)?, ts],
         )?;
     }

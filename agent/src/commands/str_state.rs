@@ -339,6 +339,11 @@ pub fn file(g: &Global, args: &ReportIdArgs) -> Result<i32> {
             format!("report {} changed state while it was being filed", r.id),
         ));
     }
+    // The case has been reported: it leaves the open work list (new alerts reopen it).
+    tx.execute(
+        "UPDATE cases SET status = 'reported', updated_at = ?2 WHERE id = ?1",
+        params![r.case_id, at],
+    )?;
     ledger::append(
         &tx,
         None,
@@ -405,13 +410,20 @@ pub fn close_alert(g: &Global, args: &CloseAlertArgs) -> Result<i32> {
             format!("alert {} is already closed", args.alert),
         ));
     }
+    let closed_cases = close_finished_cases(&tx, &args.alert, &at)?;
     ledger::append(
         &tx,
         None,
         "alert_closed",
-        &json!({"alert": args.alert, "user": user, "reason": reason, "sha256": sha}),
+        &json!({"alert": args.alert, "user": user, "reason": reason, "sha256": sha,
+                "cases_closed": closed_cases}),
     )?;
     tx.commit()?;
+    for c in &closed_cases {
+        if !g.json {
+            println!("case {c} closed: every alert of it is closed");
+        }
+    }
     ledger::write_head(&store)?;
     say(
         g,
@@ -465,4 +477,43 @@ fn say(g: &Global, json: serde_json::Value, text: String) {
     } else {
         println!("{text}");
     }
+}
+
+/// Closes the cases that hold `alert` once every one of their alerts is closed (PBOC: a case is
+/// done when each alert was reported or closed with a reason). Returns the cases closed.
+fn close_finished_cases(
+    tx: &rusqlite::Transaction<'_>,
+    alert: &str,
+    at: &str,
+) -> Result<Vec<String>> {
+    let holding: Vec<(String, String)> = {
+        let mut st = tx.prepare(
+            "SELECT id, alerts FROM cases WHERE status = 'open' AND instr(alerts, ?1) > 0",
+        )?;
+        st.query_map(params![format!("\"{alert}\"")], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<Result<_, _>>()?
+    };
+    let mut closed = Vec::new();
+    for (case, alerts) in holding {
+        let ids: Vec<String> = serde_json::from_str(&alerts)?;
+        let mut all = true;
+        for id in &ids {
+            let n: i64 = tx.query_row(
+                "SELECT count(*) FROM alert_closures WHERE alert_id = ?1",
+                params![id],
+                |r| r.get(0),
+            )?;
+            all &= n == 1;
+        }
+        if all && ids.iter().any(|i| i == alert) {
+            tx.execute(
+                "UPDATE cases SET status = 'closed', updated_at = ?2 WHERE id = ?1",
+                params![case, at],
+            )?;
+            closed.push(case);
+        }
+    }
+    Ok(closed)
 }
