@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS files (
     updated_at  TEXT NOT NULL,
     PRIMARY KEY (run_id, sha256)
 );
+CREATE INDEX IF NOT EXISTS files_status ON files(status, updated_at);
 
 CREATE TABLE IF NOT EXISTS outbox (
     step_id     TEXT NOT NULL,
