@@ -313,3 +313,97 @@ fn html_page_is_a_standalone_review_page(page: &str) -> Result<()> {
     assert!(!graph.contains("<b>"), "{graph}");
     Ok(())
 }
+
+#[test]
+fn foreign_currency_cases_convert_with_the_rate_file_or_say_which_rate_is_missing() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    // The same planted fan-in, booked in US dollars.
+    let file = dir.path().join("transfers.csv");
+    std::fs::write(
+        &file,
+        common::planted_fan_in_csv("Mule Trading").replace(",CNY,", ",USD,"),
+    )?;
+    let data = dir.path().join("data").display().to_string();
+    let o = docket(
+        &["--data-dir", &data, "screen", &file.display().to_string()],
+        &[],
+    )?;
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    let xml = dir.path().join("str.xml");
+    let args = |rates: Option<&str>| {
+        let mut a = vec![
+            "--data-dir".to_owned(),
+            data.clone(),
+            "report".into(),
+            "str".into(),
+            "C-MULE".into(),
+            "--format".into(),
+            "goaml".into(),
+            "--output".into(),
+            xml.display().to_string(),
+        ];
+        if let Some(r) = rates {
+            a.push("--rates".into());
+            a.push(r.to_owned());
+        }
+        a
+    };
+    // No rates: refused, naming the transaction, currency and date to add.
+    let a = args(None);
+    let o = docket(&a.iter().map(String::as_str).collect::<Vec<_>>(), &ENTITY)?;
+    assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+    assert!(
+        err(&o).contains("DK-E0701")
+            && err(&o).contains("no USD→CNY exchange rate is dated on or before 2026-03-10"),
+        "{}",
+        err(&o)
+    );
+    assert!(err(&o).contains("2026-03-10,USD,RATE"), "{}", err(&o));
+    // A rate file with a rate set before the fan-in and a new one the next day.
+    let rates = dir.path().join("rates.csv");
+    std::fs::write(
+        &rates,
+        "date,currency,rate\n2026-03-09,USD,7.1000\n2026-03-11,USD,7.2500\n",
+    )?;
+    let a = args(Some(&rates.display().to_string()));
+    let o = docket(&a.iter().map(String::as_str).collect::<Vec<_>>(), &ENTITY)?;
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let text = std::fs::read_to_string(&xml)?;
+    // 8,000.00 USD on 03-10 at 7.10, and the onward 90,000.00 USD on 03-11 at 7.25.
+    assert!(
+        text.contains("<amount_local>56800.00</amount_local>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("<amount_local>652500.00</amount_local>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("<foreign_currency_code>USD</foreign_currency_code>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("<foreign_amount>8000.00</foreign_amount>"),
+        "{text}"
+    );
+    if let Some(xsd) = xsd() {
+        let v = Command::new("xmllint")
+            .arg("--noout")
+            .arg("--schema")
+            .arg(&xsd)
+            .arg(&xml)
+            .output()?;
+        assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
+    }
+    // A broken rate file is refused with its line.
+    std::fs::write(&rates, "2026-03-09,USD,seven\n")?;
+    let a = args(Some(&rates.display().to_string()));
+    let o = docket(&a.iter().map(String::as_str).collect::<Vec<_>>(), &ENTITY)?;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err(&o).contains("line 1") && err(&o).contains("seven"),
+        "{}",
+        err(&o)
+    );
+    Ok(())
+}

@@ -9,6 +9,7 @@ pub mod doctor;
 pub mod explain;
 pub mod extract;
 pub mod fleet;
+pub mod rates;
 pub mod run;
 pub mod schema;
 pub mod screen;

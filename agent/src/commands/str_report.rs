@@ -88,6 +88,11 @@ pub struct StrArgs {
     /// ISO 4217 local currency of the submission.
     #[arg(long, env = "DOCKET_LOCAL_CURRENCY", default_value = "CNY")]
     pub local_currency: String,
+    /// Exchange rates for transactions in other currencies: CSV `date,currency,rate` (one unit of
+    /// the currency in the local currency, valid from that date), e.g. the day's PBOC central
+    /// parity rates.
+    #[arg(long, env = "DOCKET_RATES_FILE", value_name = "FILE")]
+    pub rates: Option<std::path::PathBuf>,
     /// Zone the report's dates are written in.
     #[arg(long, default_value = "Asia/Shanghai")]
     pub zone: String,
@@ -446,7 +451,12 @@ fn narrative(case: &CaseData, tz: Tz) -> (String, String) {
     (reason, text)
 }
 
-fn draft(case: &CaseData, args: &StrArgs, tz: Tz) -> (StrDraft, Vec<Issue>) {
+fn draft(
+    case: &CaseData,
+    args: &StrArgs,
+    tz: Tz,
+    rates: &super::rates::Rates,
+) -> (StrDraft, Vec<Issue>) {
     let mut issues = Vec::new();
     if args.entity_id.is_none() {
         issues.push(Issue {
@@ -468,17 +478,25 @@ fn draft(case: &CaseData, args: &StrArgs, tz: Tz) -> (StrDraft, Vec<Issue>) {
     let country = args.entity_country.to_uppercase();
     let mut transactions = Vec::new();
     for (i, t) in case.txns.iter().enumerate() {
-        if t.currency != args.local_currency {
+        let day = t.timestamp.with_timezone(&tz).date_naive();
+        let amount_local = if t.currency == args.local_currency {
+            t.amount.abs()
+        } else if let Some(local) = rates.convert(t.amount.abs(), &t.currency, day) {
+            local
+        } else {
             issues.push(Issue {
                 path: format!("transactions[{i}].amount_local"),
                 problem: format!(
-                    "transaction {} is in {}, the store has no exchange rate to {}",
-                    t.id, t.currency, args.local_currency
+                    "transaction {} is in {}, and no {}→{} exchange rate is dated on or before {day}",
+                    t.id, t.currency, t.currency, args.local_currency
                 ),
-                fix: "report it in a separate filing with --local-currency set to its currency"
-                    .into(),
+                fix: format!(
+                    "add a line `{day},{},RATE` to the file given with --rates (one {} in {}), or report it in a separate filing with --local-currency {}",
+                    t.currency, t.currency, args.local_currency, t.currency
+                ),
             });
-        }
+            t.amount.abs()
+        };
         // The booking account is held at the reporting bank; the counterparty's bank is unknown,
         // so that side carries the party only.
         let booking = Side {
@@ -537,7 +555,7 @@ fn draft(case: &CaseData, args: &StrArgs, tz: Tz) -> (StrDraft, Vec<Issue>) {
             transmode_code: None,
             amount: t.amount.abs(),
             currency: t.currency.clone(),
-            amount_local: t.amount.abs(),
+            amount_local,
             from,
             to,
         });
@@ -591,6 +609,10 @@ pub fn run(g: &Global, args: &StrArgs) -> Result<i32> {
         ))
     })?;
     let preparer = args.user.resolve()?;
+    let rates = match &args.rates {
+        Some(p) => super::rates::Rates::load(p)?,
+        None => super::rates::Rates::default(),
+    };
     let mut store = Store::open(&g.data_dir())?;
     let case = load(&store, &args.case_id)?;
     let (bytes, path) = match args.format {
@@ -599,7 +621,7 @@ pub fn run(g: &Global, args: &StrArgs) -> Result<i32> {
             args.output.clone(),
         ),
         StrFormat::Goaml => {
-            let (d, mut issues) = draft(&case, args, tz);
+            let (d, mut issues) = draft(&case, args, tz, &rates);
             // Missing operator facts first: the writer would repeat them once per transaction.
             if !issues.is_empty() {
                 return Err(invalid(&case.id, "goAML", &issues));
@@ -614,7 +636,7 @@ pub fn run(g: &Global, args: &StrArgs) -> Result<i32> {
             }
         }
         StrFormat::Camlmac => {
-            let (d, mut issues) = draft(&case, args, tz);
+            let (d, mut issues) = draft(&case, args, tz, &rates);
             if !issues.is_empty() {
                 return Err(invalid(&case.id, "CAMLMAC", &issues));
             }
