@@ -48,6 +48,8 @@ pub struct RunOutcome {
     pub pending: usize,
     /// Alerts raised by the flow's screen step over this run's records (0 without one).
     pub alerts: usize,
+    /// Documents a reviewer released since an earlier run whose records this run delivered.
+    pub released: usize,
     /// Whether this run resumed an interrupted one.
     pub resumed: bool,
     /// The HTML report, if the flow has one.
@@ -201,6 +203,7 @@ pub fn run_files(
         already_delivered: 0,
         pending: 0,
         alerts: 0,
+        released: 0,
         resumed,
         report: flow.report.clone(),
     };
@@ -325,6 +328,9 @@ pub fn run_files(
         pb.inc(1);
     }
     pb.finish_and_clear();
+    if only.is_none() {
+        deliver_released(store, &run_id, flow, &mut sinks, &mut outcome)?;
+    }
 
     if let (Some(sc), Some(pack)) = (&flow.screen, &pack) {
         outcome.alerts = screen_run(store, &run_id, sc, pack)?;
@@ -692,6 +698,79 @@ fn retry_or_reject(
     } else {
         Delivery::Rejected { message }
     })
+}
+
+/// Delivers the records of documents a reviewer released (the review desk sets their held rows
+/// `pending` and the file `extracted`; the document itself already sits in done/). They belong
+/// to an earlier, finished run of this flow; they are written now, under that run's id in the
+/// ledger, and the file is marked done. A sink that is down leaves them pending for the next run.
+fn deliver_released(
+    store: &mut Store,
+    current_run: &str,
+    flow: &FlowSpec,
+    sinks: &mut HashMap<String, Box<dyn Sink>>,
+    outcome: &mut RunOutcome,
+) -> Result<()> {
+    let released: Vec<(String, String)> = {
+        let mut st = store.conn().prepare(
+            "SELECT f.run_id, f.sha256 FROM files f JOIN runs r ON r.id = f.run_id
+              WHERE r.flow_name = ?1 AND r.status <> 'running' AND f.run_id <> ?2
+                AND f.status = 'extracted'
+                AND EXISTS (SELECT 1 FROM outbox o WHERE o.doc_sha256 = f.sha256 AND o.status = 'pending')
+              ORDER BY f.updated_at",
+        )?;
+        st.query_map(params![flow.name, current_run], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<Result<_, _>>()?
+    };
+    for (run_id, sha) in released {
+        let mut delivered = true;
+        for w in &flow.writes {
+            match deliver(store, &run_id, w, &sha, sinks)? {
+                Delivery::Done {
+                    written,
+                    duplicates,
+                    ..
+                } => {
+                    outcome.written += written;
+                    outcome.duplicates += duplicates;
+                }
+                Delivery::Retry { pending, message } => {
+                    delivered = false;
+                    outcome.pending += pending;
+                    eprintln!(
+                        "error: {}: released document {sha}: {message}\n  help: run `docket explain DK-E0301`",
+                        w.step_id
+                    );
+                }
+                Delivery::Rejected { message } => {
+                    delivered = false;
+                    eprintln!(
+                        "error: {}: released document {sha}: {message}\n  help: run `docket explain DK-E0302`",
+                        w.step_id
+                    );
+                }
+            }
+        }
+        if delivered {
+            let tx = store.conn_mut().transaction()?;
+            tx.execute(
+                "UPDATE files SET status = 'done', updated_at = ?3 WHERE run_id = ?1 AND sha256 = ?2",
+                params![run_id, sha, now()],
+            )?;
+            ledger::append(
+                &tx,
+                Some(current_run),
+                "released_delivered",
+                &json!({ "sha256": sha, "held_in_run": run_id }),
+            )?;
+            tx.commit()?;
+            ledger::write_head(store)?;
+            outcome.released += 1;
+        }
+    }
+    Ok(())
 }
 
 /// Moves the file to done/ after its records are delivered (or held), then records it.

@@ -332,6 +332,28 @@ fn dashboard_security() -> Result<()> {
         page.contains("corrected by oper"),
         "provenance shows the reviewer"
     );
+    // The next run of the flow delivers the released records, with the correction, once.
+    let flow = fx.dir.path().join("flow.yaml").display().to_string();
+    let backoffice = fx.dir.path().join("backoffice.db");
+    assert!(
+        common::backoffice_rows(&backoffice)
+            .map(|r| r.is_empty())
+            .unwrap_or(true)
+    );
+    let o = common::docket(&["--data-dir", &fx.data, "--json", "run", &flow], &[])?;
+    assert_eq!(o.status.code(), Some(0), "{}", common::err(&o));
+    let outcome: serde_json::Value = serde_json::from_str(common::out(&o).trim())?;
+    assert_eq!(outcome["released"], 1, "{outcome}");
+    let rows = common::backoffice_rows(&backoffice)?;
+    assert_eq!(rows.len() as i64, held, "every released record written");
+    assert_eq!(
+        rows[2].1, "1.00",
+        "the corrected amount reached the back office"
+    );
+    let o = common::docket(&["--data-dir", &fx.data, "--json", "run", &flow], &[])?;
+    let again: serde_json::Value = serde_json::from_str(common::out(&o).trim())?;
+    assert_eq!(again["released"], 0);
+    assert_eq!(common::backoffice_rows(&backoffice)?.len() as i64, held);
 
     // 7. Lockout after five failures, even for the right password afterwards.
     for _ in 0..5 {
