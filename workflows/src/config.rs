@@ -138,6 +138,54 @@ pub struct ExtractConfig {
     /// records and marks the document for review (default); `write` writes them anyway, flagged.
     #[serde(default)]
     pub on_failed_checks: OnFailedChecks,
+    /// Read the documents with a language model (an OpenAI-compatible endpoint) where the layout
+    /// reader cannot: the built-in `transfer_slip`, `invoice`, `kyc_form` and JSON Schema files,
+    /// and bank statements without a table. Every value is checked against the document's text;
+    /// unfound or low-confidence values send the document to review. Leave out to use the layout
+    /// reader only (or the endpoint `DOCKET_LLM_URL` names, when set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm: Option<LlmConfig>,
+}
+
+/// The language model an `extract` step reads documents with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LlmConfig {
+    /// Base URL of an OpenAI-compatible API, usually ending in `/v1`, e.g.
+    /// `http://127.0.0.1:8080/v1`. No user name or password in it: use `api_key_secret`.
+    /// Default: the `DOCKET_LLM_URL` environment variable of the agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Model name sent with each request. Default: `DOCKET_LLM_MODEL`, else `default`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Name of the secret (in Docket's secret store) holding the API key, sent as
+    /// `Authorization: Bearer <key>`. Default: `DOCKET_LLM_API_KEY`, else the `llm_api_key`
+    /// secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_secret: Option<String>,
+    /// Replace account, ID and phone numbers, e-mail addresses and configured names by
+    /// placeholders before text leaves the machine. Default `true`; `false` is only allowed with
+    /// a `url` on this machine (localhost, 127.0.0.1, ::1).
+    #[serde(default = "default_true", skip_serializing_if = "is_true")]
+    pub redact: bool,
+    /// Longest one request to the model may take (`60s`, `5m`): a whole number and a unit, `s`,
+    /// `m` or `h`. Default `120s`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+    /// Fields read with a confidence below this (0 to 1) send the document to review. Default
+    /// 0.6.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub min_confidence: Option<f64>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 /// What to do with the records of a document whose checks fail.

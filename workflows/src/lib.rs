@@ -23,15 +23,15 @@ use std::path::Path;
 
 pub use config::{
     AlertConfig, BasicAuthConfig, Days, EmailConfig, ExtractConfig, FileFormat, FileSink,
-    HeaderAuthConfig, HttpMethod, IngestConfig, MisfireConfig, MysqlSink, OnFailedChecks,
-    PostgresSink, RawWorkflow, ReportConfig, RequiresConfig, RestAuthConfig, RestSink,
-    ScheduleConfig, ScreenConfig, Shift, SinkConfig, SmtpTls, SqliteSink, StepConfig, StepKind,
-    WriteConfig,
+    HeaderAuthConfig, HttpMethod, IngestConfig, LlmConfig, MisfireConfig, MysqlSink,
+    OnFailedChecks, PostgresSink, RawWorkflow, ReportConfig, RequiresConfig, RestAuthConfig,
+    RestSink, ScheduleConfig, ScreenConfig, Shift, SinkConfig, SmtpTls, SqliteSink, StepConfig,
+    StepKind, WriteConfig,
 };
 pub use plan::{
-    Action, AlertPlan, Column, DbUrl, EmailPlan, ExtractPlan, IngestPlan, Misfire, Plan, PlanStep,
-    PostgresUrl, ReportPlan, Requires, RestAuth, Schedule, SchemaRef, ScreenPlan, Sink, Source,
-    StepRef, WritePlan,
+    Action, AlertPlan, Column, DbUrl, EmailPlan, ExtractPlan, IngestPlan, LlmPlan, Misfire, Plan,
+    PlanStep, PostgresUrl, ReportPlan, Requires, RestAuth, Schedule, SchemaRef, ScreenPlan, Sink,
+    Source, StepRef, WritePlan,
 };
 pub use problem::{CODES, Pos, Problem, render_problems};
 pub use tree::Spans;

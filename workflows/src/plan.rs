@@ -124,6 +124,36 @@ pub struct ExtractPlan {
     pub languages: Vec<String>,
     /// What to do when a document's checks fail.
     pub on_failed_checks: OnFailedChecks,
+    /// The language model documents are read with (left out of the JSON when the step names
+    /// none, so older plans keep their fingerprint).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub llm: Option<LlmPlan>,
+}
+
+/// The language model of an `extract` step, checked: the URL has no credentials, `redact: false`
+/// only goes with a loopback URL.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LlmPlan {
+    /// Base URL of the OpenAI-compatible API; `None`: the agent's `DOCKET_LLM_URL`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Model name; `None`: `DOCKET_LLM_MODEL`, else `default`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Secret name of the API key; `None`: `DOCKET_LLM_API_KEY`, else the `llm_api_key` secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_key_secret: Option<String>,
+    /// Redact personal data before sending (always `true` unless `url` is loopback).
+    pub redact: bool,
+    /// Longest one request may take; `None`: the client's default (120 s).
+    #[serde(
+        serialize_with = "schedule::opt_secs",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub timeout: Option<Duration>,
+    /// Fields below this confidence (0 to 1) send the document to review; `None`: 0.6.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_confidence: Option<f64>,
 }
 
 /// The schema of an `extract` step.

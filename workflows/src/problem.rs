@@ -114,6 +114,10 @@ pub const CODES: &[(&str, &str)] = &[
         "W032",
         "a credential would be sent unencrypted (`http://` to another machine, SMTP password with `tls: none`)",
     ),
+    (
+        "W033",
+        "`redact: false` with an LLM endpoint that is not on this machine (or not named)",
+    ),
 ];
 
 /// Render problems like a compiler does: `file:line:col`, the source line, a caret under the

@@ -12,8 +12,8 @@ use crate::config::{
 };
 use crate::plan::{
     Action, AlertPlan, Column, DEFAULT_CATCH_UP_MAX, DbUrl, EmailPlan, ExtractPlan, IngestPlan,
-    Misfire, Plan, PlanStep, PostgresUrl, ReportPlan, Requires, RestAuth, Schedule, SchemaRef,
-    ScreenPlan, Sink, StepRef, WritePlan,
+    LlmPlan, Misfire, Plan, PlanStep, PostgresUrl, ReportPlan, Requires, RestAuth, Schedule,
+    SchemaRef, ScreenPlan, Sink, StepRef, WritePlan,
 };
 use crate::validate::values::{host_port, parse_duration};
 use crate::validate::{
@@ -56,6 +56,20 @@ pub fn build(raw: &RawWorkflow, base_dir: &Path) -> Option<Plan> {
                 },
                 languages: split_languages(c.languages.as_deref().unwrap_or("eng")).ok()?,
                 on_failed_checks: c.on_failed_checks,
+                llm: match &c.llm {
+                    Some(l) => Some(LlmPlan {
+                        url: l.url.clone(),
+                        model: l.model.clone(),
+                        api_key_secret: l.api_key_secret.clone(),
+                        redact: l.redact,
+                        timeout: match &l.timeout {
+                            Some(t) => Some(parse_duration(t).ok()?),
+                            None => None,
+                        },
+                        min_confidence: l.min_confidence,
+                    }),
+                    None => None,
+                },
             }),
             StepKind::Write(c) => {
                 let from = step_ref(&c.from)?;

@@ -380,6 +380,8 @@ impl<'a> Walker<'a> {
         let name = leaf(path);
         let wanted = if ts.contains(&"integer") {
             "a whole number"
+        } else if ts.contains(&"number") {
+            "a number"
         } else if ts.contains(&"boolean") {
             "`true` or `false`"
         } else {
@@ -447,6 +449,40 @@ impl<'a> Walker<'a> {
                 return None;
             }
             return Some(Value::from(n));
+        }
+        if ts.contains(&"number") {
+            let parsed = if s.may_coerce() {
+                s.as_str().parse::<f64>().ok().filter(|n| n.is_finite())
+            } else {
+                None
+            };
+            let Some(n) = parsed else {
+                self.problem(
+                    "W003",
+                    path,
+                    pos,
+                    format!("`{name}` must be a number, found `{}`", s.as_str()),
+                );
+                return None;
+            };
+            let min = schema.get("minimum").and_then(Value::as_f64);
+            let max = schema.get("maximum").and_then(Value::as_f64);
+            if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
+                let range = match (min, max) {
+                    (Some(a), Some(b)) => format!("between {a} and {b}"),
+                    (Some(a), None) => format!("at least {a}"),
+                    (None, Some(b)) => format!("at most {b}"),
+                    (None, None) => String::new(),
+                };
+                self.problem(
+                    "W023",
+                    path,
+                    pos,
+                    format!("`{name}` must be {range}, found {n}"),
+                );
+                return None;
+            }
+            return serde_json::Number::from_f64(n).map(Value::Number);
         }
         if ts.contains(&"boolean") {
             let Some(b) = s.as_bool() else {

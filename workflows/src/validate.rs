@@ -46,6 +46,7 @@ const KINDS: [&str; 5] = ["ingest", "extract", "write", "screen", "report"];
 /// Time zone of a `screen` step that names none (the statements Docket reads are mostly Chinese).
 pub(crate) const DEFAULT_SCREEN_ZONE: &str = "Asia/Shanghai";
 
+mod llm;
 mod schedule;
 mod sinks;
 pub(crate) mod values;
@@ -508,6 +509,9 @@ fn check_extract(body: &Value, base: &str, push: &mut Push<'_>) {
         && let Err(c) = split_languages(l)
     {
         push("W021", &child(base, "languages"), false, c);
+    }
+    if let Some(llm) = body.get("llm") {
+        llm::check(llm, &child(base, "llm"), push);
     }
 }
 

@@ -123,7 +123,10 @@ pub(crate) fn secs<S: Serializer>(d: &Duration, serializer: S) -> Result<S::Ok, 
     serializer.serialize_u64(d.as_secs())
 }
 
-fn opt_secs<S: Serializer>(d: &Option<Duration>, serializer: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn opt_secs<S: Serializer>(
+    d: &Option<Duration>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     match d {
         Some(d) => serializer.serialize_some(&d.as_secs()),
         None => serializer.serialize_none(),
