@@ -16,6 +16,7 @@ pub mod screen;
 pub mod secret;
 pub mod serve;
 mod str_html;
+pub mod str_llm;
 pub mod str_report;
 pub mod str_state;
 pub mod user;

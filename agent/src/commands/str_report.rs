@@ -64,6 +64,11 @@ pub struct StrArgs {
     /// Output format.
     #[arg(long, value_enum)]
     pub format: StrFormat,
+    /// Who drafts the narrative of goAML/CAMLMAC reports: the LLM step (sentences whose amounts,
+    /// dates or accounts are not the case's are removed and listed), the template, or `auto` (the
+    /// LLM when DOCKET_LLM_URL is set).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub narrative: super::str_llm::NarrativeMode,
     /// Output file. For `camlmac`, an existing directory receives the file under the
     /// spec's `NBS<RICD>-<date>-<seq>.XML` name.
     #[arg(long, value_name = "FILE")]
@@ -456,6 +461,7 @@ fn draft(
     args: &StrArgs,
     tz: Tz,
     rates: &super::rates::Rates,
+    llm_narrative: Option<&str>,
 ) -> (StrDraft, Vec<Issue>) {
     let mut issues = Vec::new();
     if args.entity_id.is_none() {
@@ -567,7 +573,8 @@ fn draft(
         .collect();
     indicators.sort();
     indicators.dedup();
-    let (reason, narrative) = narrative(case, tz);
+    let (reason, template) = narrative(case, tz);
+    let narrative = llm_narrative.map(str::to_owned).unwrap_or(template);
     let draft = StrDraft {
         reporting_entity: ReportingEntity {
             id: entity_id,
@@ -615,13 +622,23 @@ pub fn run(g: &Global, args: &StrArgs) -> Result<i32> {
     };
     let mut store = Store::open(&g.data_dir())?;
     let case = load(&store, &args.case_id)?;
+    let llm = match args.format {
+        StrFormat::Html => None,
+        _ => super::str_llm::narrative_for(&case, tz, args.narrative)?,
+    };
     let (bytes, path) = match args.format {
         StrFormat::Html => (
             super::str_html::page(&case, tz).into_bytes(),
             args.output.clone(),
         ),
         StrFormat::Goaml => {
-            let (d, mut issues) = draft(&case, args, tz, &rates);
+            let (d, mut issues) = draft(
+                &case,
+                args,
+                tz,
+                &rates,
+                llm.as_ref().map(|c| c.text.as_str()),
+            );
             // Missing operator facts first: the writer would repeat them once per transaction.
             if !issues.is_empty() {
                 return Err(invalid(&case.id, "goAML", &issues));
@@ -636,7 +653,13 @@ pub fn run(g: &Global, args: &StrArgs) -> Result<i32> {
             }
         }
         StrFormat::Camlmac => {
-            let (d, mut issues) = draft(&case, args, tz, &rates);
+            let (d, mut issues) = draft(
+                &case,
+                args,
+                tz,
+                &rates,
+                llm.as_ref().map(|c| c.text.as_str()),
+            );
             if !issues.is_empty() {
                 return Err(invalid(&case.id, "CAMLMAC", &issues));
             }
@@ -693,7 +716,9 @@ pub fn run(g: &Global, args: &StrArgs) -> Result<i32> {
         "str_drafted",
         &json!({"case": case.id, "format": args.format.as_str(), "sha256": sha,
                 "file": file, "transactions": case.txns.len(),
-                "report": report, "user": preparer}),
+                "report": report, "user": preparer,
+                "narrative": if llm.is_some() { "llm" } else { "template" },
+                "narrative_removed": llm.as_ref().map(|c| c.removed.clone()).unwrap_or_default()}),
     )?;
     tx.commit()?;
     ledger::write_head(&store)?;
