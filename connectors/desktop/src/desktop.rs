@@ -1,0 +1,177 @@
+//! The platform-neutral desktop surface.
+
+use image::RgbaImage;
+
+use crate::error::DesktopError;
+
+/// A point in screen pixels (origin top left).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Point {
+    /// Horizontal pixel.
+    pub x: i32,
+    /// Vertical pixel.
+    pub y: i32,
+}
+
+/// A mouse button.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MouseButton {
+    /// Primary button.
+    Left,
+    /// Secondary button.
+    Right,
+    /// Middle button.
+    Middle,
+}
+
+/// A modifier held during a key press.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Modifier {
+    /// Control.
+    Ctrl,
+    /// Shift.
+    Shift,
+    /// Alt.
+    Alt,
+    /// Super / Windows / Meta.
+    Super,
+}
+
+/// A non-modifier key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyName {
+    /// Return / Enter.
+    Return,
+    /// Tab.
+    Tab,
+    /// Escape.
+    Escape,
+    /// Backspace.
+    Backspace,
+    /// Delete.
+    Delete,
+    /// Home.
+    Home,
+    /// End.
+    End,
+    /// Page up.
+    PageUp,
+    /// Page down.
+    PageDown,
+    /// Arrow up.
+    Up,
+    /// Arrow down.
+    Down,
+    /// Arrow left.
+    Left,
+    /// Arrow right.
+    Right,
+    /// Space bar.
+    Space,
+    /// Function key F1–F12.
+    F(u8),
+    /// A character key (e.g. the `s` of `ctrl+s`).
+    Char(char),
+}
+
+/// A key with the modifiers held while it is pressed, e.g. `ctrl+shift+s`, `Return`, `alt+F4`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyCombo {
+    /// Modifiers, pressed in order and released in reverse.
+    pub modifiers: Vec<Modifier>,
+    /// The key.
+    pub key: KeyName,
+}
+
+impl KeyCombo {
+    /// Parses `mod+mod+key` (case-insensitive names; a single character is a character key).
+    pub fn parse(text: &str) -> Result<Self, DesktopError> {
+        let err = |message: &str| DesktopError::KeyCombo {
+            combo: text.to_string(),
+            message: message.to_string(),
+        };
+        let parts: Vec<&str> = text.split('+').map(str::trim).collect();
+        let Some((last, mods)) = parts.split_last() else {
+            return Err(err("empty"));
+        };
+        let mut modifiers = Vec::new();
+        for m in mods {
+            modifiers.push(match m.to_ascii_lowercase().as_str() {
+                "ctrl" | "control" => Modifier::Ctrl,
+                "shift" => Modifier::Shift,
+                "alt" => Modifier::Alt,
+                "super" | "win" | "meta" | "cmd" => Modifier::Super,
+                "" => return Err(err("empty modifier")),
+                _ => return Err(err(&format!("unknown modifier {m:?}"))),
+            });
+        }
+        let lower = last.to_ascii_lowercase();
+        let key = match lower.as_str() {
+            "" => return Err(err("missing key")),
+            "return" | "enter" => KeyName::Return,
+            "tab" => KeyName::Tab,
+            "escape" | "esc" => KeyName::Escape,
+            "backspace" => KeyName::Backspace,
+            "delete" | "del" => KeyName::Delete,
+            "home" => KeyName::Home,
+            "end" => KeyName::End,
+            "pageup" | "page_up" | "prior" => KeyName::PageUp,
+            "pagedown" | "page_down" | "next" => KeyName::PageDown,
+            "up" => KeyName::Up,
+            "down" => KeyName::Down,
+            "left" => KeyName::Left,
+            "right" => KeyName::Right,
+            "space" => KeyName::Space,
+            _ => {
+                let mut chars = last.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) => KeyName::Char(c),
+                    _ => match lower.strip_prefix('f').and_then(|n| n.parse::<u8>().ok()) {
+                        Some(n @ 1..=12) => KeyName::F(n),
+                        _ => return Err(err(&format!("unknown key {last:?}"))),
+                    },
+                }
+            }
+        };
+        Ok(KeyCombo { modifiers, key })
+    }
+}
+
+/// What replay needs from a desktop. Implementations own their display connection.
+pub trait Desktop {
+    /// Width and height of the (first) screen in pixels.
+    fn screen_size(&mut self) -> Result<(u32, u32), DesktopError>;
+    /// Captures the whole screen.
+    fn capture(&mut self) -> Result<RgbaImage, DesktopError>;
+    /// Moves the pointer.
+    fn move_to(&mut self, at: Point) -> Result<(), DesktopError>;
+    /// Moves the pointer and clicks once.
+    fn click(&mut self, at: Point, button: MouseButton) -> Result<(), DesktopError>;
+    /// Moves the pointer and double-clicks the left button.
+    fn double_click(&mut self, at: Point) -> Result<(), DesktopError>;
+    /// Types text (any Unicode) into the focused window.
+    fn type_text(&mut self, text: &str) -> Result<(), DesktopError>;
+    /// Presses a key combination.
+    fn key(&mut self, combo: &KeyCombo) -> Result<(), DesktopError>;
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_combos() {
+        let c = KeyCombo::parse("ctrl+s").unwrap();
+        assert_eq!(c.modifiers, vec![Modifier::Ctrl]);
+        assert_eq!(c.key, KeyName::Char('s'));
+        assert_eq!(KeyCombo::parse("Return").unwrap().key, KeyName::Return);
+        assert_eq!(KeyCombo::parse("Tab").unwrap().modifiers, vec![]);
+        let c = KeyCombo::parse("Ctrl+Shift+F4").unwrap();
+        assert_eq!(c.modifiers, vec![Modifier::Ctrl, Modifier::Shift]);
+        assert_eq!(c.key, KeyName::F(4));
+        assert!(KeyCombo::parse("ctrl+").is_err());
+        assert!(KeyCombo::parse("hyper+x").is_err());
+        assert!(KeyCombo::parse("F13").is_err());
+    }
+}

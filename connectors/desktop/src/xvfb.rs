@@ -1,0 +1,73 @@
+//! An owned Xvfb server on a free display number, killed on drop.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::error::DesktopError;
+
+/// A running `Xvfb :N -screen 0 WxHx24 -nolisten tcp`, owned by this value.
+#[derive(Debug)]
+pub struct Xvfb {
+    child: Child,
+    display: String,
+}
+
+impl Xvfb {
+    /// Starts Xvfb on the first free display number from 90 upwards and waits (up to 15 s) until
+    /// it accepts X connections.
+    pub fn start(width: u32, height: u32) -> Result<Self, DesktopError> {
+        let mut last = String::from("no display number free in :90–:189");
+        for n in 90u32..190 {
+            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                || Path::new(&format!("/tmp/.X{n}-lock")).exists()
+            {
+                continue;
+            }
+            match Self::try_start(n, width, height) {
+                Ok(x) => return Ok(x),
+                Err(e) => last = e,
+            }
+        }
+        Err(DesktopError::Xvfb(last))
+    }
+
+    fn try_start(n: u32, width: u32, height: u32) -> Result<Self, String> {
+        let display = format!(":{n}");
+        let child = Command::new("Xvfb")
+            .arg(&display)
+            .args(["-screen", "0", &format!("{width}x{height}x24")])
+            .args(["-nolisten", "tcp"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot run Xvfb: {e}"))?;
+        let mut me = Xvfb { child, display };
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Ok(Some(status)) = me.child.try_wait() {
+                return Err(format!("Xvfb {} exited: {status}", me.display));
+            }
+            if x11rb::connect(Some(&me.display)).is_ok() {
+                return Ok(me);
+            }
+            if Instant::now() > deadline {
+                return Err(format!("Xvfb {} did not answer within 15 s", me.display));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The display name, e.g. `:90`, for `DISPLAY` and [`crate::X11Desktop::open`].
+    pub fn display(&self) -> &str {
+        &self.display
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
