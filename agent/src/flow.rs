@@ -3,8 +3,12 @@
 //! this separate from the workflow crate's types lets the runner stay small and lets tests build
 //! flows directly. The screen step runs after the linear part, over the records of the run.
 
+use crate::failure::Failure;
 use docket_connectors::SinkSpec;
-use std::path::PathBuf;
+use docket_core::ErrorCode;
+use docket_llm::{ApiKey, LlmExtractor, LlmSettings};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Where a written column's value comes from.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,6 +87,92 @@ pub struct FlowSpec {
     pub screen: Option<ScreenSpec>,
     /// HTML report path.
     pub report: Option<PathBuf>,
+    /// The extract step's language model (`llm:`, overridden by `--llm-url/--llm-model`);
+    /// `None`: the endpoint `DOCKET_LLM_URL` names, if any, else the layout reader only.
+    pub llm: Option<LlmSpec>,
+}
+
+/// The language model of the extract step, with its API key resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LlmSpec {
+    /// Base URL ending in `/v1`; `None`: `DOCKET_LLM_URL`.
+    pub url: Option<String>,
+    /// Model name; `None`: `DOCKET_LLM_MODEL`, else `default`.
+    pub model: Option<String>,
+    /// API key (from the secret `api_key_secret` names; Debug prints `***`); `None`:
+    /// `DOCKET_LLM_API_KEY`, else the `llm_api_key` secret if stored.
+    pub api_key: Option<ApiKeyText>,
+    /// Redact personal data before sending (the extractor refuses `false` for a remote URL).
+    pub redact: bool,
+    /// Time limit of one request; `None`: the client's default.
+    pub timeout: Option<Duration>,
+    /// Review threshold of field confidence; `None`: the extractor's default (0.6).
+    pub min_confidence: Option<f32>,
+}
+
+impl Default for LlmSpec {
+    fn default() -> Self {
+        LlmSpec {
+            url: None,
+            model: None,
+            api_key: None,
+            redact: true,
+            timeout: None,
+            min_confidence: None,
+        }
+    }
+}
+
+/// A secret API key as text; its Debug output is `***`.
+#[derive(Clone, PartialEq)]
+pub struct ApiKeyText(pub String);
+
+impl std::fmt::Debug for ApiKeyText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// The LLM extractor of a run: settings from `spec` over `DOCKET_LLM_URL` / `DOCKET_LLM_MODEL` /
+/// `DOCKET_LLM_API_KEY` (else the `llm_api_key` secret), with its response cache, layout
+/// templates and prompt log under `<data_dir>/llm/`. `None` when no endpoint is configured.
+pub fn llm_extractor(
+    spec: Option<&LlmSpec>,
+    data_dir: &Path,
+) -> Result<Option<LlmExtractor>, Failure> {
+    let default = LlmSpec::default();
+    let spec = spec.unwrap_or(&default);
+    let Some(mut settings) = LlmSettings::from_env(spec.url.as_deref(), spec.model.as_deref())
+    else {
+        if !spec.redact {
+            return Err(Failure::new(
+                ErrorCode::LlmMisconfigured,
+                "`redact: false` needs an LLM endpoint on this machine (`llm: { url: ... }` or DOCKET_LLM_URL)",
+            ));
+        }
+        return Ok(None);
+    };
+    if let Some(key) = &spec.api_key {
+        settings.client.api_key = Some(ApiKey::new(key.0.clone()));
+    } else if settings.client.api_key.is_none()
+        && let Ok(key) = crate::commands::run::secret(data_dir, crate::pipeline::LLM_KEY_SECRET)
+    {
+        settings.client.api_key = Some(ApiKey::new(key));
+    }
+    settings.no_redact = !spec.redact;
+    if let Some(t) = spec.timeout {
+        settings.client.timeout = t;
+    }
+    if let Some(c) = spec.min_confidence {
+        settings.review_threshold = c;
+    }
+    let dir = data_dir.join("llm");
+    settings.cache_dir = Some(dir.join("cache"));
+    settings.templates_dir = Some(dir.join("templates"));
+    settings.prompt_log = Some(dir.join("prompts.jsonl"));
+    LlmExtractor::new(settings)
+        .map(Some)
+        .map_err(|e| crate::pipeline::llm_failure("llm", e))
 }
 
 /// Matches a file name against a `*`/`?` pattern, case-insensitively.

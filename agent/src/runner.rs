@@ -214,6 +214,8 @@ pub fn run_files(
         max_file_bytes: flow.max_file_bytes,
         ..DigitiseOptions::default()
     };
+    // One extractor per run: its cache, templates and prompt log live in the run's data dir.
+    let llm = crate::flow::llm_extractor(flow.llm.as_ref(), data_dir)?;
     let mut sinks: HashMap<String, Box<dyn Sink>> = HashMap::new();
     let pb = crate::progress::bar(inbox.len() as u64, true);
 
@@ -256,7 +258,7 @@ pub fn run_files(
         let mut status = status.unwrap_or_else(|| "claimed".into());
 
         if status == "claimed" {
-            match pipeline::process(path, &schema, &opts) {
+            match pipeline::process_with(path, &schema, &opts, llm.as_ref()) {
                 Err(f) => {
                     quarantine(store, &run_id, flow, path, &sha, &f)?;
                     outcome.quarantined += 1;

@@ -4,7 +4,7 @@
 
 use crate::cli::Global;
 use crate::failure::Failure;
-use crate::flow::{ColumnSource, FlowSpec, ScreenSpec, WriteSpec};
+use crate::flow::{ApiKeyText, ColumnSource, FlowSpec, LlmSpec, ScreenSpec, WriteSpec};
 use crate::runner;
 use crate::store::Store;
 use anyhow::Result;
@@ -23,6 +23,14 @@ pub struct RunArgs {
     /// Validate the workflow and exit without running it.
     #[arg(long)]
     pub check: bool,
+    /// Base URL (ending in `/v1`) of the OpenAI-compatible endpoint the extract step reads
+    /// documents with; overrides the workflow's `llm: url` and `DOCKET_LLM_URL`.
+    #[arg(long, value_name = "URL")]
+    pub llm_url: Option<String>,
+    /// Model name sent to the endpoint; overrides the workflow's `llm: model` and
+    /// `DOCKET_LLM_MODEL`.
+    #[arg(long, value_name = "NAME")]
+    pub llm_model: Option<String>,
 }
 
 /// Loads and validates a workflow file, printing every problem with its line and column.
@@ -227,6 +235,24 @@ pub fn flow_from_plan(plan: &Plan, file: &Path) -> Result<FlowSpec> {
     }
     let ingest = ingest.ok_or_else(|| bad("the flow has no ingest step".into()))?;
     let extract = extract.ok_or_else(|| bad("the flow has no extract step".into()))?;
+    let llm = match &extract.llm {
+        Some(l) => Some(LlmSpec {
+            url: l.url.clone(),
+            model: l.model.clone(),
+            api_key: match &l.api_key_secret {
+                Some(name) => Some(ApiKeyText(secret(
+                    &crate::secrets::process_data_dir(),
+                    name,
+                )?)),
+                None => None,
+            },
+            redact: l.redact,
+            timeout: l.timeout,
+            // Confidences are products of fractions; f32 is the extractor's own precision.
+            min_confidence: l.min_confidence.map(|c| c as f32),
+        }),
+        None => None,
+    };
     let password = match &ingest.password_secret {
         Some(name) => Some(secret(&crate::secrets::process_data_dir(), name)?),
         None => None,
@@ -255,6 +281,7 @@ pub fn flow_from_plan(plan: &Plan, file: &Path) -> Result<FlowSpec> {
         writes,
         screen,
         report,
+        llm,
     })
 }
 
@@ -285,7 +312,16 @@ pub fn run(g: &Global, args: &RunArgs) -> Result<i32> {
         }
         return Ok(0);
     }
-    let flow = flow_from_plan(&plan, &args.flow)?;
+    let mut flow = flow_from_plan(&plan, &args.flow)?;
+    if args.llm_url.is_some() || args.llm_model.is_some() {
+        let llm = flow.llm.get_or_insert_with(LlmSpec::default);
+        if let Some(u) = &args.llm_url {
+            llm.url = Some(u.clone());
+        }
+        if let Some(m) = &args.llm_model {
+            llm.model = Some(m.clone());
+        }
+    }
     let data_dir = g.data_dir();
     let mut store = Store::open(&data_dir)
         .map_err(|e| Failure::new(ErrorCode::StoreUnavailable, format!("{e:#}")))?;
