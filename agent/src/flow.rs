@@ -153,6 +153,18 @@ pub fn llm_extractor(
         return Ok(None);
     };
     if let Some(key) = &spec.api_key {
+        // The workflow checks its own `url`; `--llm-url` and `DOCKET_LLM_URL` are checked here.
+        let url = &settings.client.base_url;
+        if url.to_ascii_lowercase().starts_with("http://") && !docket_llm::config::is_loopback(url)
+        {
+            return Err(Failure::new(
+                ErrorCode::LlmMisconfigured,
+                format!(
+                    "the LLM API key (`api_key_secret`) would be sent unencrypted to {}: use https:// (plain http only to this machine)",
+                    docket_llm::config::display_url(url)
+                ),
+            ));
+        }
         settings.client.api_key = Some(ApiKey::new(key.0.clone()));
     } else if settings.client.api_key.is_none()
         && let Ok(key) = crate::commands::run::secret(data_dir, crate::pipeline::LLM_KEY_SECRET)

@@ -153,6 +153,10 @@ pub fn run_files(
         None => None,
     };
 
+    // One LLM extractor per run (its cache, templates and prompt log live in the run's data
+    // dir); a misconfigured endpoint stops the run before it claims anything, like a bad pack.
+    let llm = crate::flow::llm_extractor(flow.llm.as_ref(), data_dir)?;
+
     let (run_id, resumed) = match store.interrupted_run(&flow.name)? {
         Some(id) => {
             store.conn().execute(
@@ -214,8 +218,6 @@ pub fn run_files(
         max_file_bytes: flow.max_file_bytes,
         ..DigitiseOptions::default()
     };
-    // One extractor per run: its cache, templates and prompt log live in the run's data dir.
-    let llm = crate::flow::llm_extractor(flow.llm.as_ref(), data_dir)?;
     let mut sinks: HashMap<String, Box<dyn Sink>> = HashMap::new();
     let pb = crate::progress::bar(inbox.len() as u64, true);
 

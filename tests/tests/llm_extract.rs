@@ -430,3 +430,36 @@ fn flow_file(dir: &Path, llm_block: &str) -> Result<PathBuf> {
     std::fs::create_dir_all(&sub)?;
     flow(&sub, llm_block, "review")
 }
+
+#[test]
+fn an_api_key_is_not_sent_over_plain_http_to_another_machine() -> Result<()> {
+    // The workflow's own `url` is checked by `--check` (W032); a `--llm-url` override is checked
+    // when the run starts, before it claims any document.
+    let dir = tempfile::tempdir()?;
+    let flow = flow(dir.path(), "{ api_key_secret: llm_key }", "review")?;
+    std::fs::write(dir.path().join("inbox/inv-1.pdf"), invoice_pdf("Original")?)?;
+    let data = dir.path().join("data").display().to_string();
+    let o = docket(
+        &[
+            "--data-dir",
+            &data,
+            "run",
+            &flow.display().to_string(),
+            "--llm-url",
+            "http://192.0.2.1:8080/v1",
+        ],
+        &[
+            ("DOCKET_LLM_URL", ""),
+            ("DOCKET_SECRET_LLM_KEY", "sk-very-secret-key"),
+        ],
+    )?;
+    assert_ne!(o.status.code(), Some(0));
+    let e = err(&o);
+    assert!(e.contains("DK-E0208") && e.contains("unencrypted"), "{e}");
+    assert!(!e.contains("sk-very-secret-key") && !out(&o).contains("sk-very-secret-key"));
+    assert!(
+        dir.path().join("inbox/inv-1.pdf").exists(),
+        "the document was not touched"
+    );
+    Ok(())
+}

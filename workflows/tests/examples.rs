@@ -163,6 +163,21 @@ fn file_drop_example_loads() {
 }
 
 #[test]
+fn invoices_llm_example_loads() {
+    let plan = load_example("invoices-llm.yaml");
+    let Action::Extract(e) = &plan.steps[1].action else {
+        panic!("not an extract step");
+    };
+    let llm = e.llm.as_ref().unwrap();
+    assert_eq!(llm.url.as_deref(), Some("http://127.0.0.1:8080/v1"));
+    assert_eq!(llm.api_key_secret.as_deref(), Some("llm_api_key"));
+    assert!(llm.redact);
+    assert_eq!(llm.timeout, Some(std::time::Duration::from_secs(60)));
+    assert_eq!(llm.min_confidence, Some(0.6));
+    assert!(plan.canonical_json().contains("\"llm\""));
+}
+
+#[test]
 fn every_example_parses_validates_and_round_trips() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let mut seen = 0;
@@ -186,7 +201,7 @@ fn every_example_parses_validates_and_round_trips() {
             "{name} after a write-back:\n{written}"
         );
     }
-    assert_eq!(seen, 5);
+    assert_eq!(seen, 6);
 }
 
 #[test]
