@@ -261,6 +261,32 @@ pub fn run_files(
 
         if status == "claimed" {
             match pipeline::process_with(path, &schema, &opts, llm.as_ref()) {
+                Err(f) if f.code.class() == docket_core::codes::Class::Retry => {
+                    // An outside system (the LLM endpoint) failed, not the document: it stays
+                    // in the inbox for the next run, which claims it again; the run exits 3.
+                    let tx = store.conn_mut().transaction()?;
+                    tx.execute(
+                        "UPDATE files SET status = 'failed', code = ?3, message = ?4, updated_at = ?5 WHERE run_id = ?1 AND sha256 = ?2",
+                        params![run_id, sha, f.code.code(), f.message, now()],
+                    )?;
+                    ledger::append(
+                        &tx,
+                        Some(&run_id),
+                        "file_deferred",
+                        &json!({ "sha256": sha, "code": f.code.code(), "message": f.message }),
+                    )?;
+                    tx.commit()?;
+                    ledger::write_head(store)?;
+                    pb.suspend(|| {
+                        eprintln!(
+                            "error: {shown}: {f}\n  help: the document stays in the inbox; run `docket explain {}`",
+                            f.code
+                        )
+                    });
+                    outcome.pending += 1;
+                    pb.inc(1);
+                    continue;
+                }
                 Err(f) => {
                     quarantine(store, &run_id, flow, path, &sha, &f)?;
                     outcome.quarantined += 1;

@@ -463,3 +463,41 @@ fn an_api_key_is_not_sent_over_plain_http_to_another_machine() -> Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn an_unreachable_model_leaves_the_document_in_the_inbox_for_the_next_run() -> Result<()> {
+    // A port nothing listens on: the endpoint is down, the document is not at fault.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+    let dir = tempfile::tempdir()?;
+    let down = flow(
+        dir.path(),
+        &format!("{{ url: 'http://{closed}/v1', timeout: 2s }}"),
+        "write",
+    )?;
+    std::fs::write(dir.path().join("inbox/inv-1.pdf"), invoice_pdf("Original")?)?;
+    let o = run(dir.path(), &down)?;
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "retryable failure expected: {}",
+        err(&o)
+    );
+    assert!(err(&o).contains("DK-E0307"), "{}", err(&o));
+    assert!(
+        dir.path().join("inbox/inv-1.pdf").exists(),
+        "the document stays in the inbox"
+    );
+    assert!(
+        !dir.path().join("quarantine/inv-1.pdf").exists(),
+        "a model that is down does not quarantine the document"
+    );
+    assert!(backoffice(dir.path())?.is_empty());
+    // The model is back: the next run reads and writes the document.
+    let srv = scripted_openai_server(invoice_answer("1200.00"));
+    let up = flow(dir.path(), &format!("{{ url: '{}' }}", srv.url), "write")?;
+    let o = run(dir.path(), &up)?;
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(backoffice(dir.path())?.len(), 1);
+    assert!(!dir.path().join("inbox/inv-1.pdf").exists());
+    Ok(())
+}
