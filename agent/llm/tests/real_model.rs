@@ -48,8 +48,18 @@ fn server() -> Option<&'static Server> {
         if let Some(i) = parts.iter().position(|p| p == "--port") {
             parts[i + 1] = port.to_string();
         }
-        let child = Command::new(&parts[0])
-            .args(&parts[1..])
+        // The server lives in a static that is never dropped, so a small shell watches this test
+        // process and stops the server within a second of its exit (no server is left behind).
+        let child = Command::new("sh")
+            .arg("-c")
+            .arg(
+                r#"parent=$1; shift; "$@" & srv=$!
+while kill -0 "$parent" 2>/dev/null && kill -0 "$srv" 2>/dev/null; do sleep 1; done
+kill "$srv" 2>/dev/null; wait"#,
+            )
+            .arg("sh")
+            .arg(std::process::id().to_string())
+            .args(&parts)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
