@@ -17,11 +17,14 @@ pub const SCALES: [f32; 7] = [0.75, 0.875, 1.0, 1.125, 1.25, 1.375, 1.5];
 const COARSE_CANDIDATES_PER_SCALE: usize = 2;
 const REFINED_CANDIDATES: usize = 4;
 
+/// Luma in 0..1 (`image`'s resize clamps `f32` pixels to 0..1).
 fn gray(img: &RgbaImage) -> GrayF {
     let (w, h) = img.dimensions();
     let px = img
         .pixels()
-        .map(|p| 0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2]))
+        .map(|p| {
+            (0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])) / 255.0
+        })
         .collect();
     GrayF::from_raw(w, h, px).unwrap_or_else(|| GrayF::new(w, h))
 }
@@ -202,7 +205,7 @@ fn zncc_map(img: &GrayF, k: &Kernel) -> (Vec<f32>, usize, usize) {
             }
         }
     }
-    // Window sums from integral images (f64: sums of squares of 255s over large windows).
+    // Window sums from integral images (f64 for the sums of squares).
     let stride = iw + 1;
     let mut s1 = vec![0f64; stride * (ih + 1)];
     let mut s2 = vec![0f64; stride * (ih + 1)];
@@ -228,7 +231,7 @@ fn zncc_map(img: &GrayF, k: &Kernel) -> (Vec<f32>, usize, usize) {
             let sum = rect(&s1);
             let var = rect(&s2) - sum * sum / n;
             let o = &mut acc[y * ow + x];
-            *o = if var > 1e-3 {
+            *o = if var > 1e-6 {
                 (f64::from(*o) / (f64::from(k.norm) * var.sqrt())) as f32
             } else {
                 0.0
@@ -255,7 +258,7 @@ fn zncc_at(img: &GrayF, k: &Kernel, x: usize, y: usize) -> f32 {
         }
     }
     let var = s2 - s1 * s1 / n;
-    if var > 1e-3 {
+    if var > 1e-6 {
         (num / (f64::from(k.norm) * var.sqrt())) as f32
     } else {
         0.0
@@ -335,4 +338,53 @@ pub fn locate(screen: &Screen, template: &Template) -> Option<Match> {
             best
         })
         .max_by(|a, b| a.score.total_cmp(&b.score))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use image::Rgba;
+
+    /// A screen of smooth noise with distinct structure everywhere (deterministic).
+    fn noise(w: u32, h: u32, seed: u32) -> RgbaImage {
+        let mut s = seed;
+        let mut cells = vec![0u8; ((w / 6 + 2) * (h / 6 + 2)) as usize];
+        for c in cells.iter_mut() {
+            s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            *c = (s >> 24) as u8;
+        }
+        RgbaImage::from_fn(w, h, |x, y| {
+            let v = cells[((y / 6) * (w / 6 + 2) + x / 6) as usize];
+            Rgba([v, v / 2 + 60, 255 - v, 255])
+        })
+    }
+
+    #[test]
+    fn finds_a_crop_at_scale_one_and_scaled() {
+        let screen_img = noise(640, 400, 7);
+        let crop = image::imageops::crop_imm(&screen_img, 300, 200, 60, 24).to_image();
+        let t = Template::new(&crop).unwrap();
+        let m = locate(&Screen::new(&screen_img), &t).unwrap();
+        assert_eq!((m.x, m.y), (300, 200), "{m:?}");
+        assert!(m.score > 0.99 && (m.scale - 1.0).abs() < 1e-6, "{m:?}");
+
+        // The same screen at 1.25×: the anchor is found at 1.25 near (375, 250).
+        let big = resize(&screen_img, 800, 500, FilterType::Triangle);
+        let m = locate(&Screen::new(&big), &t).unwrap();
+        assert!((m.scale - 1.25).abs() < 0.07, "{m:?}");
+        assert!(m.x.abs_diff(375) <= 3 && m.y.abs_diff(250) <= 3, "{m:?}");
+        assert!(m.score > 0.85, "{m:?}");
+
+        // A crop of a different screen is not found with a high score.
+        let other = noise(640, 400, 99);
+        let m = locate(&Screen::new(&other), &t).unwrap();
+        assert!(m.score < 0.85, "{m:?}");
+    }
+
+    #[test]
+    fn flat_templates_are_refused() {
+        let flat = RgbaImage::from_pixel(30, 20, Rgba([200, 200, 200, 255]));
+        assert!(Template::new(&flat).is_none());
+    }
 }

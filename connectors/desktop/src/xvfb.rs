@@ -2,11 +2,12 @@
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::error::DesktopError;
 
-/// A running `Xvfb :N -screen 0 WxHx24 -nolisten tcp`, owned by this value.
+/// A running `Xvfb :N -screen 0 WxHx24 -nolisten tcp -noreset`, owned by this value.
 #[derive(Debug)]
 pub struct Xvfb {
     child: Child,
@@ -14,11 +15,16 @@ pub struct Xvfb {
 }
 
 impl Xvfb {
-    /// Starts Xvfb on the first free display number from 90 upwards and waits (up to 15 s) until
-    /// it accepts X connections.
+    /// Starts Xvfb on a free display number in :100–:899 and waits (up to 15 s) until it accepts
+    /// X connections. Numbers are tried from an offset derived from the process id, and each
+    /// number is tried once per process, so parallel tests and processes rarely collide; a
+    /// collision makes the second Xvfb exit and the next number is tried.
     pub fn start(width: u32, height: u32) -> Result<Self, DesktopError> {
-        let mut last = String::from("no display number free in :90–:189");
-        for n in 90u32..190 {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let base = std::process::id() % 400;
+        let mut last = String::from("no display number free in :100–:899");
+        for _ in 0..100 {
+            let n = 100 + (base + 2 * NEXT.fetch_add(1, Ordering::Relaxed)) % 800;
             if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
                 || Path::new(&format!("/tmp/.X{n}-lock")).exists()
             {
@@ -38,6 +44,9 @@ impl Xvfb {
             .arg(&display)
             .args(["-screen", "0", &format!("{width}x{height}x24")])
             .args(["-nolisten", "tcp"])
+            // Without -noreset the server regenerates when its last client (our readiness probe)
+            // disconnects, and connections during the reset are refused.
+            .arg("-noreset")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -46,16 +55,18 @@ impl Xvfb {
         let mut me = Xvfb { child, display };
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
+            std::thread::sleep(Duration::from_millis(50));
             if let Ok(Some(status)) = me.child.try_wait() {
                 return Err(format!("Xvfb {} exited: {status}", me.display));
             }
-            if x11rb::connect(Some(&me.display)).is_ok() {
+            // Connected, and our server is still the one running (a duplicate exits at once).
+            if x11rb::connect(Some(&me.display)).is_ok() && matches!(me.child.try_wait(), Ok(None))
+            {
                 return Ok(me);
             }
             if Instant::now() > deadline {
                 return Err(format!("Xvfb {} did not answer within 15 s", me.display));
             }
-            std::thread::sleep(Duration::from_millis(50));
         }
     }
 
