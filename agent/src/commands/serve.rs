@@ -11,10 +11,26 @@ use std::path::PathBuf;
 /// Arguments of `docket serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on. Keep the default loopback address unless a TLS-terminating proxy
-    /// sits in front: the dashboard speaks plain HTTP.
+    /// Address to listen on. Keep the default loopback address unless TLS is configured
+    /// (`--tls-cert/--tls-key`) or a TLS-terminating proxy sits in front.
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
     pub bind: SocketAddr,
+    /// PEM certificate chain: serve HTTPS (with `--tls-key`).
+    #[arg(
+        long,
+        env = "DOCKET_TLS_CERT",
+        value_name = "FILE",
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of `--tls-cert` (keep it 0600).
+    #[arg(
+        long,
+        env = "DOCKET_TLS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
     /// A folder of flows: the schedules page shows their next fire times.
     #[arg(long, value_name = "DIR")]
     pub flows: Option<PathBuf>,
@@ -45,7 +61,8 @@ pub fn run(g: &Global, args: &ServeArgs) -> Result<i32> {
             );
         }
     }
-    if !args.bind.ip().is_loopback() {
+    let tls = args.tls_cert.clone().zip(args.tls_key.clone());
+    if tls.is_none() && !args.bind.ip().is_loopback() {
         eprintln!(
             "warning: listening on {} without TLS: put a TLS-terminating proxy in front",
             args.bind
@@ -55,7 +72,9 @@ pub fn run(g: &Global, args: &ServeArgs) -> Result<i32> {
         data_dir,
         bind: args.bind,
         flows: args.flows.clone(),
+        tls: tls.clone(),
     };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -63,7 +82,7 @@ pub fn run(g: &Global, args: &ServeArgs) -> Result<i32> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let server = tokio::spawn(web::serve(config, Some(tx)));
         if let Ok(addr) = rx.await {
-            println!("docket dashboard on http://{addr}/ (Ctrl-C to stop)");
+            println!("docket dashboard on {scheme}://{addr}/ (Ctrl-C to stop)");
         }
         tokio::select! {
             r = server => r.map_err(|e| anyhow::anyhow!("server task failed: {e}"))?,

@@ -13,6 +13,7 @@ mod html;
 mod pages;
 mod review;
 mod session;
+pub mod tls;
 
 use crate::store::Store;
 use anyhow::Result;
@@ -35,6 +36,8 @@ pub struct Config {
     pub bind: SocketAddr,
     /// A folder of flows, for next fire times on the schedules page.
     pub flows: Option<PathBuf>,
+    /// PEM certificate chain and private key: serve HTTPS instead of HTTP.
+    pub tls: Option<(PathBuf, PathBuf)>,
 }
 
 /// Shared by every request.
@@ -197,11 +200,19 @@ pub async fn serve(
     ready: Option<tokio::sync::oneshot::Sender<SocketAddr>>,
 ) -> Result<()> {
     let app = Arc::new(App::new(config.clone())?);
+    // Certificate problems stop the server before it listens.
+    let acceptor = match &config.tls {
+        Some((cert, key)) => Some(tls::acceptor(cert, key)?),
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     let addr = listener.local_addr()?;
     if let Some(tx) = ready {
         let _ = tx.send(addr);
     }
-    axum::serve(listener, router(app)).await?;
+    match acceptor {
+        Some(a) => tls::serve(listener, a, router(app)).await?,
+        None => axum::serve(listener, router(app)).await?,
+    }
     Ok(())
 }
