@@ -16,7 +16,8 @@
 #            Helvetica-metric font the scanned samples are drawn with), postgresql (a real database
 #            for the PostgreSQL sink and fleet tests), mariadb-server (the MySQL/MariaDB sink tests),
 #            sqlite3, libxml2-utils (xmllint, the goAML XSD check), cmake python3-venv python3-dev
-#            (installer/llm.sh builds llama.cpp's model server from PyPI for the real-model tests)
+#            (installer/llm.sh builds llama.cpp's model server from PyPI for the real-model tests),
+#            chromium chromium-driver (the dashboard's browser test), openssl (test certificates)
 # Rust comes from rustup/cargo (rust-toolchain.toml pins 1.95.0); crates come from crates.io.
 set -euo pipefail
 
@@ -33,7 +34,7 @@ fi
 
 BUILD_PKGS="gcc g++ libc6-dev pkg-config libclang-dev libtesseract-dev libleptonica-dev"
 RUNTIME_PKGS="libtesseract5 tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim xvfb fonts-noto-cjk fonts-dejavu-core"
-TEST_PKGS="poppler-utils postgresql mariadb-server sqlite3 fonts-liberation2 libxml2-utils cmake python3-venv python3-dev"
+TEST_PKGS="poppler-utils postgresql mariadb-server sqlite3 fonts-liberation2 libxml2-utils cmake python3-venv python3-dev python3-tk"
 
 apt_install() {
     local missing=()

@@ -4,9 +4,8 @@
 //! a second compliance officer approves it; an auditor sees no edit fields. Screenshots of each
 //! key page are saved under `target/dashboard-artifacts/`.
 //!
-//! Opt-in (Chromium is heavy for the default suite): needs the Debian packages `chromium` and
-//! `chromium-driver`, then
-//! `cargo build -p docket && cargo test -p docket-e2e --test dashboard_browser -- --ignored`.
+//! Part of the default suite (about 15 s): `installer/install.sh --test` installs the Debian
+//! packages `chromium` and `chromium-driver`.
 
 mod common;
 mod dashboard_fixture;
@@ -201,7 +200,6 @@ impl Browser {
 }
 
 #[test]
-#[ignore = "needs Debian chromium + chromium-driver; run with -- --ignored"]
 fn review_desk_in_headless_chromium() -> Result<()> {
     let fx = fixture()?;
     let srv = serve(&fx.data)?;
