@@ -34,7 +34,7 @@ fi
 
 BUILD_PKGS="gcc g++ libc6-dev pkg-config libclang-dev libtesseract-dev libleptonica-dev"
 RUNTIME_PKGS="libtesseract5 tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim xvfb fonts-noto-cjk fonts-dejavu-core"
-TEST_PKGS="poppler-utils postgresql mariadb-server sqlite3 fonts-liberation2 libxml2-utils cmake python3-venv python3-dev python3-tk"
+TEST_PKGS="poppler-utils postgresql mariadb-server sqlite3 fonts-liberation2 libxml2-utils cmake python3-venv python3-dev python3-tk chromium chromium-driver openssl"
 
 apt_install() {
     local missing=()
