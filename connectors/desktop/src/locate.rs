@@ -1,9 +1,10 @@
 //! Anchor location: multi-scale zero-mean normalised cross-correlation (ZNCC) on grayscale.
 //!
-//! A coarse pass runs on the screen and the template both reduced by a factor `d` (1–4, chosen from
-//! the template's size) at scales 0.75–1.5 in steps of 0.125, in parallel over scales. The best
-//! candidates are then refined at full resolution around their position at the scale found and
-//! its two neighbours (±0.0625). Scores are in −1..1; 1 is a perfect match up to brightness and
+//! A coarse pass runs on the screen and the template both reduced by a pyramid factor `d`
+//! (1–8: the finest level within a fixed multiply-add budget that keeps the reduced template at
+//! least 4 px) at scales 0.75, 1, 1.25, 1.5, in parallel over scales. The best candidates are then
+//! refined level by level down to full resolution, each time around their position at the scale
+//! found and its two neighbours, the scale step halving from ±0.125 to ±0.03125. Scores are in −1..1; 1 is a perfect match up to brightness and
 //! contrast, which is what makes small theme changes tolerable.
 
 use image::imageops::{FilterType, resize};
@@ -12,10 +13,11 @@ use rayon::prelude::*;
 
 type GrayF = ImageBuffer<Luma<f32>, Vec<f32>>;
 
-/// Scales tried by the coarse pass.
-pub const SCALES: [f32; 7] = [0.75, 0.875, 1.0, 1.125, 1.25, 1.375, 1.5];
-const COARSE_CANDIDATES_PER_SCALE: usize = 2;
-const REFINED_CANDIDATES: usize = 4;
+/// Scales tried by the coarse pass; refinement then narrows the scale down in halving steps
+/// (±0.125, ±0.0625, ±0.03125), so any scale in 0.75–1.5 is reached.
+pub const SCALES: [f32; 4] = [0.75, 1.0, 1.25, 1.5];
+const COARSE_CANDIDATES_PER_SCALE: usize = 3;
+const REFINED_CANDIDATES: usize = 8;
 
 /// Luma in 0..1 (`image`'s resize clamps `f32` pixels to 0..1).
 fn gray(img: &RgbaImage) -> GrayF {
@@ -87,14 +89,21 @@ impl Kernel {
     }
 }
 
+/// Reduction factors of the pyramid.
+const LEVELS: [u32; 6] = [1, 2, 3, 4, 6, 8];
+/// Multiply-adds the coarse pass may spend (all scales): the level is the finest within it.
+const COARSE_BUDGET: f64 = 1.2e8;
+/// Smallest side of a coarse kernel (at scale 0.75) worth correlating.
+const MIN_COARSE_SIDE: f32 = 4.0;
+
 /// An anchor image ready for location at every scale.
 #[derive(Debug, Clone)]
 pub struct Template {
     width: u32,
     height: u32,
     full: GrayF,
-    factor: u32,
-    coarse: Vec<(f32, Kernel)>,
+    /// Per pyramid level (ascending): the kernel at each of [`SCALES`].
+    coarse: Vec<(u32, Vec<(f32, Kernel)>)>,
 }
 
 impl Template {
@@ -107,20 +116,21 @@ impl Template {
         }
         Kernel::new(&full)?;
         let min_side = w.min(h) as f32 * SCALES[0];
-        let factor = ((min_side / 5.0).floor() as u32).clamp(1, 4);
-        let coarse = SCALES
+        let coarse = LEVELS
             .iter()
-            .filter_map(|&s| {
-                let cw = ((w as f32 * s) / factor as f32).round().max(2.0) as u32;
-                let ch = ((h as f32 * s) / factor as f32).round().max(2.0) as u32;
-                Kernel::new(&resize(&full, cw, ch, FilterType::Triangle)).map(|k| (s, k))
+            .filter(|&&d| d == 1 || min_side / d as f32 >= MIN_COARSE_SIDE)
+            .map(|&d| {
+                let kernels = SCALES
+                    .iter()
+                    .filter_map(|&s| kernel_at(&full, s, d).map(|k| (s, k)))
+                    .collect();
+                (d, kernels)
             })
             .collect();
         Some(Template {
             width: w,
             height: h,
             full,
-            factor,
             coarse,
         })
     }
@@ -131,26 +141,42 @@ impl Template {
     }
 }
 
-/// A screenshot prepared for location (grayscale at full and reduced resolutions, cached).
+/// The template at `scale`, reduced by `d`.
+fn kernel_at(full: &GrayF, scale: f32, d: u32) -> Option<Kernel> {
+    let kw = ((full.width() as f32 * scale) / d as f32).round().max(2.0) as u32;
+    let kh = ((full.height() as f32 * scale) / d as f32).round().max(2.0) as u32;
+    Kernel::new(&resize(full, kw, kh, FilterType::Triangle))
+}
+
+/// A screenshot prepared for location: grayscale at every pyramid level.
 #[derive(Debug, Clone)]
 pub struct Screen {
-    full: GrayF,
-    reduced: Vec<(u32, GrayF)>,
+    levels: Vec<(u32, GrayF)>,
 }
 
 impl Screen {
     /// Prepares a screenshot.
     pub fn new(img: &RgbaImage) -> Self {
         let full = gray(img);
-        let reduced = (2..=4).map(|d| (d, box_down(&full, d))).collect();
-        Screen { full, reduced }
+        let l2 = box_down(&full, 2);
+        let l3 = box_down(&full, 3);
+        let l4 = box_down(&l2, 2);
+        let l6 = box_down(&l3, 2);
+        let l8 = box_down(&l4, 2);
+        Screen {
+            levels: vec![(1, full), (2, l2), (3, l3), (4, l4), (6, l6), (8, l8)],
+        }
     }
 
     fn at(&self, d: u32) -> &GrayF {
-        self.reduced
+        self.levels
             .iter()
             .find(|(f, _)| *f == d)
-            .map_or(&self.full, |(_, g)| g)
+            .map_or(&self.levels[0].1, |(_, g)| g)
+    }
+
+    fn full(&self) -> &GrayF {
+        &self.levels[0].1
     }
 }
 
@@ -190,16 +216,13 @@ fn zncc_map(img: &GrayF, k: &Kernel) -> (Vec<f32>, usize, usize) {
     let (ow, oh) = (iw - k.w + 1, ih - k.h + 1);
     let src = img.as_raw();
     let mut acc = vec![0f32; ow * oh];
-    for ty in 0..k.h {
-        for tx in 0..k.w {
-            let wt = k.zm[ty * k.w + tx];
-            if wt == 0.0 {
-                continue;
-            }
-            for y in 0..oh {
-                let row = &src[(y + ty) * iw + tx..(y + ty) * iw + tx + ow];
-                let out = &mut acc[y * ow..(y + 1) * ow];
-                for (o, &i) in out.iter_mut().zip(row) {
+    // Output row by output row (the row stays in L1), one multiply-add sweep per kernel pixel.
+    for (y, out) in acc.chunks_exact_mut(ow).enumerate() {
+        for ty in 0..k.h {
+            let src_row = &src[(y + ty) * iw..(y + ty + 1) * iw];
+            let krow = &k.zm[ty * k.w..(ty + 1) * k.w];
+            for (tx, &wt) in krow.iter().enumerate() {
+                for (o, &i) in out.iter_mut().zip(&src_row[tx..tx + ow]) {
                     *o += wt * i;
                 }
             }
@@ -267,31 +290,71 @@ fn zncc_at(img: &GrayF, k: &Kernel, x: usize, y: usize) -> f32 {
 
 /// Top `count` peaks of a score map, each at least a kernel apart: (score, x, y).
 fn peaks(map: &[f32], ow: usize, kw: usize, kh: usize, count: usize) -> Vec<(f32, usize, usize)> {
-    let mut out: Vec<(f32, usize, usize)> = Vec::new();
-    let mut order: Vec<usize> = (0..map.len()).collect();
-    order.sort_unstable_by(|&a, &b| map[b].total_cmp(&map[a]));
-    for i in order {
-        let (x, y) = (i % ow, i / ow);
-        if out
-            .iter()
-            .all(|&(_, px, py)| px.abs_diff(x) >= kw || py.abs_diff(y) >= kh)
-        {
-            out.push((map[i], x, y));
-            if out.len() == count {
-                break;
+    let mut out: Vec<(f32, usize, usize)> = Vec::with_capacity(count);
+    for _ in 0..count {
+        let mut best: Option<(f32, usize, usize)> = None;
+        for (i, &v) in map.iter().enumerate() {
+            if best.is_some_and(|b| v <= b.0) || v.is_nan() {
+                continue;
             }
+            let (x, y) = (i % ow, i / ow);
+            if out
+                .iter()
+                .all(|&(_, px, py)| px.abs_diff(x) >= kw || py.abs_diff(y) >= kh)
+            {
+                best = Some((v, x, y));
+            }
+        }
+        match best {
+            Some(b) => out.push(b),
+            None => break,
         }
     }
     out
 }
 
+/// Best position of `k` on `img` within `radius` of (`x0`, `y0`): (score, x, y).
+fn search_near(
+    img: &GrayF,
+    k: &Kernel,
+    x0: usize,
+    y0: usize,
+    radius: usize,
+) -> Option<(f32, usize, usize)> {
+    let (iw, ih) = (img.width() as usize, img.height() as usize);
+    if k.w > iw || k.h > ih {
+        return None;
+    }
+    let mut best: Option<(f32, usize, usize)> = None;
+    for y in y0.saturating_sub(radius)..=(y0 + radius).min(ih - k.h) {
+        for x in x0.saturating_sub(radius)..=(x0 + radius).min(iw - k.w) {
+            let score = zncc_at(img, k, x, y);
+            if best.is_none_or(|b| score > b.0) {
+                best = Some((score, x, y));
+            }
+        }
+    }
+    best
+}
+
 /// Finds the best match of `template` on `screen` at any scale in 0.75–1.5.
 /// Returns `None` only if the template is larger than the screen at every scale.
+///
+/// Coarse pass at the finest pyramid level within [`COARSE_BUDGET`]; the best candidates are
+/// then refined level by level down to full resolution, halving the scale step each time.
 pub fn locate(screen: &Screen, template: &Template) -> Option<Match> {
-    let d = template.factor;
-    let coarse_img = screen.at(d);
-    let mut candidates: Vec<(f32, f32, usize, usize)> = template
+    let (sw, sh) = screen.full().dimensions();
+    let area =
+        f64::from(sw) * f64::from(sh) * f64::from(template.width) * f64::from(template.height);
+    let scale_sum: f64 = SCALES.iter().map(|&s| f64::from(s * s)).sum();
+    let (d, kernels) = template
         .coarse
+        .iter()
+        .find(|(d, _)| area * scale_sum / f64::from(d.pow(4)) <= COARSE_BUDGET)
+        .or(template.coarse.last())?;
+    let mut d = *d;
+    let coarse_img = screen.at(d);
+    let mut cands: Vec<(f32, f32, usize, usize)> = kernels
         .par_iter()
         .flat_map_iter(|(s, k)| {
             let (map, ow, _) = zncc_map(coarse_img, k);
@@ -300,46 +363,53 @@ pub fn locate(screen: &Screen, template: &Template) -> Option<Match> {
                 .map(move |(score, x, y)| (score, *s, x, y))
         })
         .collect();
-    candidates.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
-    candidates.truncate(REFINED_CANDIDATES);
-    let (sw, sh) = (screen.full.width() as usize, screen.full.height() as usize);
-    let radius = d as usize + 1;
-    candidates
-        .par_iter()
-        .flat_map_iter(|&(_, s, cx, cy)| {
-            [s - 0.0625, s, s + 0.0625]
-                .into_iter()
-                .map(move |scale| (scale, cx, cy))
+    cands.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+    cands.truncate(REFINED_CANDIDATES);
+    let mut step = 0.125f32;
+    while d > 1 || step > 0.02 {
+        let next = LEVELS
+            .iter()
+            .rev()
+            .copied()
+            .find(|&l| l * 2 <= d)
+            .unwrap_or(1);
+        let img = screen.at(next);
+        let radius = if d > 1 { (d / next) as usize + 1 } else { 2 };
+        let mut refined: Vec<(f32, f32, usize, usize)> = cands
+            .par_iter()
+            .filter_map(|&(_, s, x, y)| {
+                [s - step, s, s + step]
+                    .into_iter()
+                    .filter(|sc| (0.74..=1.51).contains(sc))
+                    .filter_map(|sc| {
+                        let k = kernel_at(&template.full, sc, next)?;
+                        let (x0, y0) = (
+                            x * d as usize / next as usize,
+                            y * d as usize / next as usize,
+                        );
+                        search_near(img, &k, x0, y0, radius).map(|(score, x, y)| (score, sc, x, y))
+                    })
+                    .max_by(|a, b| a.0.total_cmp(&b.0))
+            })
+            .collect();
+        refined.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+        refined.truncate(2.max(cands.len() / 2));
+        cands = refined;
+        d = next;
+        step /= 2.0;
+    }
+    cands
+        .into_iter()
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(score, scale, x, y)| Match {
+            x: x as u32,
+            y: y as u32,
+            width: (template.width as f32 * scale).round() as u32,
+            height: (template.height as f32 * scale).round() as u32,
+            scale,
+            score,
         })
-        .filter_map(|(scale, cx, cy)| {
-            let kw = (template.width as f32 * scale).round() as u32;
-            let kh = (template.height as f32 * scale).round() as u32;
-            if kw as usize > sw || kh as usize > sh || kw < 2 || kh < 2 {
-                return None;
-            }
-            let k = Kernel::new(&resize(&template.full, kw, kh, FilterType::Triangle))?;
-            let (x0, y0) = (cx * d as usize, cy * d as usize);
-            let mut best: Option<Match> = None;
-            for y in y0.saturating_sub(radius)..=(y0 + radius).min(sh - k.h) {
-                for x in x0.saturating_sub(radius)..=(x0 + radius).min(sw - k.w) {
-                    let score = zncc_at(&screen.full, &k, x, y);
-                    if best.is_none_or(|b| score > b.score) {
-                        best = Some(Match {
-                            x: x as u32,
-                            y: y as u32,
-                            width: kw,
-                            height: kh,
-                            scale,
-                            score,
-                        });
-                    }
-                }
-            }
-            best
-        })
-        .max_by(|a, b| a.score.total_cmp(&b.score))
 }
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -374,6 +444,13 @@ mod tests {
         let m = locate(&Screen::new(&big), &t).unwrap();
         assert!((m.scale - 1.25).abs() < 0.07, "{m:?}");
         assert!(m.x.abs_diff(375) <= 3 && m.y.abs_diff(250) <= 3, "{m:?}");
+        assert!(m.score > 0.85, "{m:?}");
+
+        // An in-between scale (1.125) is reached by refinement.
+        let mid = resize(&screen_img, 720, 450, FilterType::Triangle);
+        let m = locate(&Screen::new(&mid), &t).unwrap();
+        assert!((m.scale - 1.125).abs() < 0.04, "{m:?}");
+        assert!(m.x.abs_diff(337) <= 3 && m.y.abs_diff(225) <= 3, "{m:?}");
         assert!(m.score > 0.85, "{m:?}");
 
         // A crop of a different screen is not found with a high score.
