@@ -58,8 +58,14 @@ impl Drop for App {
 }
 
 fn start_app(display: &str, dir: &Path, out: &Path, hide_save: bool) -> App {
+    start_app_with(display, dir, out, hide_save, &[])
+}
+
+fn start_app_with(display: &str, dir: &Path, out: &Path, hide_save: bool, extra: &[&str]) -> App {
+    static STARTED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/form_app.py");
-    let geometry = dir.join(format!("geometry-{}.txt", u8::from(hide_save)));
+    let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let geometry = dir.join(format!("geometry-{n}.txt"));
     let _ = std::fs::remove_file(&geometry);
     let mut cmd = Command::new(python_with_tk());
     cmd.arg(&fixture)
@@ -74,6 +80,7 @@ fn start_app(display: &str, dir: &Path, out: &Path, hide_save: bool) -> App {
     if hide_save {
         cmd.arg("--hide-save");
     }
+    cmd.args(extra);
     let mut child = cmd.spawn().expect("start form_app.py");
     let deadline = Instant::now() + Duration::from_secs(30);
     let text = loop {
@@ -161,6 +168,14 @@ fn record_script(desk: &mut X11Desktop, app: &App, dir: &Path) -> PathBuf {
     let path = dir.join("form.yaml");
     std::fs::write(&path, yaml).unwrap();
     path
+}
+
+fn vars_of(rec: &[String; 3]) -> Vars {
+    let mut vars = Vars::new();
+    vars.insert("record.date".into(), rec[0].clone());
+    vars.insert("record.amount".into(), rec[1].clone());
+    vars.insert("record.counterparty".into(), rec[2].clone());
+    vars
 }
 
 fn records() -> Vec<[String; 3]> {
@@ -314,4 +329,65 @@ fn replay_fails_clearly_when_the_save_button_is_gone() {
     // Typed text never reaches the error; nothing was saved.
     assert!(!msg.contains("Nobody"));
     assert!(read_rows(&out).is_empty());
+}
+
+#[test]
+fn replay_survives_a_moved_window_on_another_screen_size() {
+    let Some(small) = xvfb_or_skip("replay_survives_a_moved_window_on_another_screen_size") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // Recorded on a 1024x768 screen with the window at (40, 40)…
+    let script_path = {
+        let mut desk = X11Desktop::open(small.display()).unwrap();
+        let app = start_app(
+            small.display(),
+            dir.path(),
+            &dir.path().join("unused.csv"),
+            false,
+        );
+        record_script(&mut desk, &app, dir.path())
+    };
+    drop(small);
+    let script = Script::load(&script_path).unwrap();
+    // …replayed on 1280x1024 with the window at (500, 420).
+    let big = match Xvfb::start(1280, 1024) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("SKIP: second Xvfb cannot start: {e}");
+            return;
+        }
+    };
+    let mut desk = X11Desktop::open(big.display()).unwrap();
+    assert_eq!(desk.screen_size().unwrap(), (1280, 1024));
+    let out = dir.path().join("saved.csv");
+    let app = start_app_with(big.display(), dir.path(), &out, false, &["--at", "500,420"]);
+    assert!(
+        app.widgets["save"][0] > 500,
+        "the window really moved: {:?}",
+        app.widgets["save"]
+    );
+    let expected: Vec<[String; 3]> = records().into_iter().take(3).collect();
+    for (i, rec) in expected.iter().enumerate() {
+        let report = replay(
+            &mut desk,
+            &script,
+            &vars_of(rec),
+            &opts(dir.path(), &format!("moved-{i}")),
+        )
+        .unwrap_or_else(|e| panic!("record {i}: {e}"));
+        let save = report.steps.iter().find(|s| s.name == "save").unwrap();
+        let hit = save.anchor.as_ref().unwrap();
+        // Found where the button is now, not where it was recorded.
+        let [bx, by, bw, bh] = app.widgets["save"];
+        let (cx, cy) = hit.found.centre();
+        assert!(
+            (bx as i32..(bx + bw) as i32).contains(&cx)
+                && (by as i32..(by + bh) as i32).contains(&cy),
+            "save found at {:?}, button at {:?}",
+            hit.found,
+            app.widgets["save"]
+        );
+    }
+    assert_eq!(read_rows(&out), expected);
 }
