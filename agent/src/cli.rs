@@ -174,6 +174,12 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Schedule(commands::daemon::ScheduleCommand::History(a)) => {
             commands::daemon::history(g, &a)
         }
+        Command::Schedule(commands::daemon::ScheduleCommand::Pause(a)) => {
+            commands::daemon::pause(g, &a)
+        }
+        Command::Schedule(commands::daemon::ScheduleCommand::Resume(a)) => {
+            commands::daemon::resume(g, &a)
+        }
         Command::Fleet(commands::fleet::FleetCommand::Enqueue(a)) => {
             commands::fleet::enqueue(g, &a)
         }

@@ -38,6 +38,50 @@ pub enum ScheduleCommand {
     List(ListArgs),
     /// Ticks the daemon recorded (fired, skipped, failed), newest first.
     History(HistoryArgs),
+    /// Stop a flow's ticks until `resume` (each is recorded as skipped, with who and why).
+    #[command(
+        after_help = "Examples:\n  docket schedule pause month-end-recon --reason 'ledger migration tonight' --user olga"
+    )]
+    Pause(PauseArgs),
+    /// Let a paused flow's ticks run again.
+    Resume(PauseArgs),
+}
+
+/// `docket schedule pause|resume`
+#[derive(Debug, Args)]
+pub struct PauseArgs {
+    /// The flow's name.
+    pub flow: String,
+    /// Why (recorded with every skipped tick and in the ledger).
+    #[arg(long, default_value = "paused by an operator")]
+    pub reason: String,
+    /// Who acts.
+    #[command(flatten)]
+    pub user: crate::commands::str_state::UserArg,
+}
+
+/// `docket schedule pause`
+pub fn pause(g: &Global, args: &PauseArgs) -> Result<i32> {
+    let user = args.user.resolve()?;
+    let mut store = Store::open(&g.data_dir())?;
+    if daemon::pause::pause(&mut store, &args.flow, &user, &args.reason)? {
+        println!("{}: paused by {user} ({})", args.flow, args.reason);
+    } else {
+        println!("{}: already paused", args.flow);
+    }
+    Ok(0)
+}
+
+/// `docket schedule resume`
+pub fn resume(g: &Global, args: &PauseArgs) -> Result<i32> {
+    let user = args.user.resolve()?;
+    let mut store = Store::open(&g.data_dir())?;
+    if daemon::pause::resume(&mut store, &args.flow, &user)? {
+        println!("{}: resumed by {user}", args.flow);
+    } else {
+        println!("{}: was not paused", args.flow);
+    }
+    Ok(0)
 }
 
 /// `docket schedule list`

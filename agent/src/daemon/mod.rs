@@ -17,6 +17,7 @@
 //! the runs resume from their journal, so nothing is lost or written twice.
 
 pub mod exec;
+pub mod pause;
 pub mod policy;
 pub mod ticks;
 
@@ -209,6 +210,12 @@ fn local_flow_loop(opts: &DaemonOptions, fs: &FlowSchedule, stop: &AtomicBool) -
         for at in &due.fire {
             if stop.load(Ordering::Relaxed) {
                 return Ok(());
+            }
+            if let Some(p) = pause::paused(&store, &name)? {
+                let why = format!("paused by {} at {}: {}", p.by, p.at, p.reason);
+                ticks::skip_many(&mut store, &name, &[*at], &why)?;
+                println!("{name}: tick {} skipped ({why})", ticks::stamp(*at));
+                continue;
             }
             if ticks::begin(&mut store, &name, *at)? {
                 execute_local(opts, fs, &mut store, *at, stop)?;

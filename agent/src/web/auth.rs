@@ -53,6 +53,8 @@ pub enum Cap {
     ViewLedger,
     /// Schedules.
     ViewSchedules,
+    /// Pause and resume schedules.
+    ManageSchedules,
     /// Add and unlock users.
     ManageUsers,
 }
@@ -92,9 +94,11 @@ impl Role {
         match self {
             Role::Operator => matches!(
                 cap,
-                ViewRuns | ViewReview | EditReview | ViewSchedules | ViewLedger
+                ViewRuns | ViewReview | EditReview | ViewSchedules | ManageSchedules | ViewLedger
             ),
-            Role::Designer => matches!(cap, ViewRuns | ViewReview | ViewSchedules),
+            Role::Designer => {
+                matches!(cap, ViewRuns | ViewReview | ViewSchedules | ManageSchedules)
+            }
             Role::Compliance => matches!(cap, ViewRuns | ViewAlerts | ApproveStr | ViewLedger),
             Role::Auditor => matches!(
                 cap,

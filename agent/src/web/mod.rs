@@ -141,6 +141,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/reports"),
     ("POST", "/reports/{id}/approve"),
     ("GET", "/schedules"),
+    ("POST", "/schedules/{flow}/pause"),
+    ("POST", "/schedules/{flow}/resume"),
     ("GET", "/ledger"),
     ("GET", "/evidence/{*path}"),
     ("GET", "/users"),
@@ -169,6 +171,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/reports", get(pages::reports))
         .route("/reports/{id}/approve", post(pages::approve))
         .route("/schedules", get(pages::schedules))
+        .route("/schedules/{flow}/pause", post(pages::pause_schedule))
+        .route("/schedules/{flow}/resume", post(pages::resume_schedule))
         .route("/ledger", get(pages::ledger))
         .route("/evidence/{*path}", get(pages::evidence))
         .route("/users", get(pages::users).post(pages::add_user))

@@ -139,10 +139,11 @@ pub async fn run(
 /// GET /schedules: next fire times (when `--flows` was given) and the tick journal.
 pub async fn schedules(State(app): State<Arc<App>>, s: Session) -> Result<Html<String>, WebError> {
     s.need(Cap::ViewSchedules)?;
+    let me = s.0.clone();
     let body = with_store(&app, move |st, app| {
         let mut out = String::new();
         if let Some(dir) = &app.config.flows {
-            out.push_str("<h2>Next fire times</h2><table id=next><tr><th>flow</th><th>cron</th><th>time zone</th><th>next (local)</th></tr>");
+            out.push_str("<h2>Next fire times</h2><table id=next><tr><th>flow</th><th>cron</th><th>time zone</th><th>next (local)</th><th>state</th></tr>");
             let flows = crate::flowdir::load(dir)?;
             let now = chrono::Utc::now();
             for flow in flows.values() {
@@ -157,13 +158,26 @@ pub async fn schedules(State(app): State<Arc<App>>, s: Session) -> Result<Html<S
                     next.push(esc(&n.with_timezone(&tz).to_rfc3339()));
                     t = n;
                 }
+                let name = &flow.spec.name;
+                let manage = me.role.can(Cap::ManageSchedules);
+                let state = match crate::daemon::pause::paused(st, name)? {
+                    Some(p) => format!(
+                        "paused by {} at {}: {}{}",
+                        esc(&p.by), esc(&p.at), esc(&p.reason),
+                        if manage { form(&me, &format!("/schedules/{name}/resume"), "", "Resume", &format!("resume-{name}")) } else { String::new() }
+                    ),
+                    None => format!(
+                        "active{}",
+                        if manage { form(&me, &format!("/schedules/{name}/pause"), "<input name=reason placeholder=\"reason\" required>", "Pause", &format!("pause-{name}")) } else { String::new() }
+                    ),
+                };
                 out.push_str(&format!(
-                    "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-                    esc(&flow.spec.name), esc(&fs.schedule.spec().cron), esc(tz.name()),
+                    "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{state}</td></tr>",
+                    esc(name), esc(&fs.schedule.spec().cron), esc(tz.name()),
                     next.join("<br>")
                 ));
             }
-            out.push_str("</table><p class=muted>Pausing and resuming a schedule is not available yet: stop the daemon or remove the flow's schedule.</p>");
+            out.push_str("</table><p class=muted>A paused flow's ticks are recorded as skipped, with who paused it and why.</p>");
         } else {
             out.push_str("<p class=muted>Start <code>docket serve --flows DIR</code> to see next fire times.</p>");
         }
@@ -372,4 +386,54 @@ pub async fn unlock(
     let by = s.0.name.clone();
     with_store(&app, move |st, _| auth::unlock_user(st, &name, &by)).await?;
     Ok(Redirect::to("/users"))
+}
+
+/// The pause form.
+#[derive(Deserialize)]
+pub struct PauseForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// POST /schedules/{flow}/pause (operator, designer): the daemon skips the flow's ticks.
+pub async fn pause_schedule(
+    State(app): State<Arc<App>>,
+    s: Session,
+    Path(flow): Path<String>,
+    Form(f): Form<PauseForm>,
+) -> Result<Redirect, WebError> {
+    s.check_csrf(&f.csrf)?;
+    s.need(Cap::ManageSchedules)?;
+    let reason = f.reason.trim().to_owned();
+    if reason.is_empty() {
+        return Err(WebError::new(
+            StatusCode::BAD_REQUEST,
+            "a pause needs a reason; it is recorded with every skipped tick",
+        ));
+    }
+    let by = s.0.name.clone();
+    with_store(&app, move |st, _| {
+        crate::daemon::pause::pause(st, &flow, &by, &reason).map(|_| ())
+    })
+    .await?;
+    Ok(Redirect::to("/schedules"))
+}
+
+/// POST /schedules/{flow}/resume (operator, designer).
+pub async fn resume_schedule(
+    State(app): State<Arc<App>>,
+    s: Session,
+    Path(flow): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Redirect, WebError> {
+    s.check_csrf(&f.csrf)?;
+    s.need(Cap::ManageSchedules)?;
+    let by = s.0.name.clone();
+    with_store(&app, move |st, _| {
+        crate::daemon::pause::resume(st, &flow, &by).map(|_| ())
+    })
+    .await?;
+    Ok(Redirect::to("/schedules"))
 }
