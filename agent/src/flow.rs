@@ -142,8 +142,14 @@ pub fn llm_extractor(
 ) -> Result<Option<LlmExtractor>, Failure> {
     let default = LlmSpec::default();
     let spec = spec.unwrap_or(&default);
-    let Some(mut settings) = LlmSettings::from_env(spec.url.as_deref(), spec.model.as_deref())
-    else {
+    let file = crate::config::load(data_dir)?.llm.unwrap_or_default();
+    let url = crate::config::pick(spec.url.as_deref(), "DOCKET_LLM_URL", file.url.as_ref());
+    let model = crate::config::pick(
+        spec.model.as_deref(),
+        "DOCKET_LLM_MODEL",
+        file.model.as_ref(),
+    );
+    let Some(mut settings) = LlmSettings::from_env(url.as_deref(), model.as_deref()) else {
         if !spec.redact {
             return Err(Failure::new(
                 ErrorCode::LlmMisconfigured,
@@ -167,7 +173,12 @@ pub fn llm_extractor(
         }
         settings.client.api_key = Some(ApiKey::new(key.0.clone()));
     } else if settings.client.api_key.is_none()
-        && let Ok(key) = crate::commands::run::secret(data_dir, crate::pipeline::LLM_KEY_SECRET)
+        && let Ok(key) = crate::commands::run::secret(
+            data_dir,
+            file.api_key_secret
+                .as_deref()
+                .unwrap_or(crate::pipeline::LLM_KEY_SECRET),
+        )
     {
         settings.client.api_key = Some(ApiKey::new(key));
     }

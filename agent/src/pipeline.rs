@@ -119,7 +119,8 @@ pub fn llm_failure(doc: &str, e: LlmError) -> Failure {
 }
 
 /// The LLM extractor configured by flags over `DOCKET_LLM_URL` / `DOCKET_LLM_MODEL` /
-/// `DOCKET_LLM_API_KEY` (else the `llm_api_key` secret), with its response cache, layout
+/// `DOCKET_LLM_API_KEY` over the `[llm]` section of the config file (key: its `api_key_secret`,
+/// else the `llm_api_key` secret), with its response cache, layout
 /// templates and prompt log under `<data_dir>/llm/`. `None` when no endpoint is configured.
 pub fn llm_extractor(
     data_dir: &Path,
@@ -127,7 +128,10 @@ pub fn llm_extractor(
     model: Option<&str>,
     no_redact: bool,
 ) -> Result<Option<LlmExtractor>, Failure> {
-    let Some(mut settings) = LlmSettings::from_env(url, model) else {
+    let file = crate::config::load(data_dir)?.llm.unwrap_or_default();
+    let url = crate::config::pick(url, "DOCKET_LLM_URL", file.url.as_ref());
+    let model = crate::config::pick(model, "DOCKET_LLM_MODEL", file.model.as_ref());
+    let Some(mut settings) = LlmSettings::from_env(url.as_deref(), model.as_deref()) else {
         if no_redact {
             return Err(Failure::new(
                 ErrorCode::BadUsage,
@@ -137,7 +141,10 @@ pub fn llm_extractor(
         return Ok(None);
     };
     if settings.client.api_key.is_none()
-        && let Ok(key) = crate::commands::run::secret(data_dir, LLM_KEY_SECRET)
+        && let Ok(key) = crate::commands::run::secret(
+            data_dir,
+            file.api_key_secret.as_deref().unwrap_or(LLM_KEY_SECRET),
+        )
     {
         settings.client.api_key = Some(docket_llm::ApiKey::new(key));
     }

@@ -501,3 +501,45 @@ fn an_unreachable_model_leaves_the_document_in_the_inbox_for_the_next_run() -> R
     assert!(!dir.path().join("inbox/inv-1.pdf").exists());
     Ok(())
 }
+
+#[test]
+fn the_config_file_names_the_site_endpoint_and_doctor_shows_it() -> Result<()> {
+    let srv = scripted_openai_server(invoice_answer("1200.00"));
+    let dir = tempfile::tempdir()?;
+    // A flow without an `llm:` block …
+    let f = flow(dir.path(), "{}", "write")?;
+    let yaml = std::fs::read_to_string(&f)?.replace("      llm: {}\n", "");
+    std::fs::write(&f, yaml)?;
+    std::fs::write(dir.path().join("inbox/inv-1.pdf"), invoice_pdf("Original")?)?;
+    // … and the site's endpoint in <data dir>/config.toml.
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data)?;
+    std::fs::write(
+        data.join("config.toml"),
+        format!("[llm]\nurl = \"{}\"\nmodel = \"site-model\"\n", srv.url),
+    )?;
+    let o = run(dir.path(), &f)?;
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(backoffice(dir.path())?.len(), 1);
+    let d = docket(
+        &[
+            "--data-dir",
+            &data.display().to_string(),
+            "--json",
+            "doctor",
+        ],
+        &[("DOCKET_LLM_URL", "")],
+    )?;
+    let text = String::from_utf8_lossy(&d.stdout).into_owned();
+    assert!(text.contains("site-model"), "{text}");
+    // A broken config file is refused, naming the file and line.
+    std::fs::write(
+        data.join("config.toml"),
+        "[llm]\nurl = \"x\"\nmodle = \"m\"\n",
+    )?;
+    std::fs::write(dir.path().join("inbox/inv-2.pdf"), invoice_pdf("Second")?)?;
+    let o = run(dir.path(), &f)?;
+    assert_ne!(o.status.code(), Some(0));
+    assert!(err(&o).contains("config.toml:3"), "{}", err(&o));
+    Ok(())
+}

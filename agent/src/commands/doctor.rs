@@ -139,9 +139,11 @@ pub fn run(g: &Global) -> anyhow::Result<i32> {
         }),
     }
 
-    let url = std::env::var("DOCKET_LLM_URL")
+    let file_url = crate::config::load(&data_dir)
         .ok()
-        .filter(|u| !u.is_empty());
+        .and_then(|c| c.llm)
+        .and_then(|l| l.url);
+    let url = crate::config::pick(None, "DOCKET_LLM_URL", file_url.as_ref());
     match crate::pipeline::llm_extractor(&data_dir, None, None, false) {
         Ok(llm) => f.push(Finding {
             check: "extractors",
@@ -153,7 +155,7 @@ pub fn run(g: &Global) -> anyhow::Result<i32> {
             check: "extractors",
             status: "fail",
             detail: format!("layout reader only: the LLM endpoint is misconfigured: {}", e.message),
-            fix: Some("set DOCKET_LLM_URL (ending in /v1) and DOCKET_LLM_MODEL; `docket explain DK-E0208`".into()),
+            fix: Some("set [llm] url/model in the config file (<data dir>/config.toml) or DOCKET_LLM_URL (ending in /v1) and DOCKET_LLM_MODEL; `docket explain DK-E0208`".into()),
         }),
     }
 
