@@ -127,6 +127,11 @@ fn cut_anchor(desk: &mut X11Desktop, box_: [u32; 4], path: &Path) {
 
 /// "Records" the form: cuts the anchors from the running app and writes the script.
 fn record_script(desk: &mut X11Desktop, app: &App, dir: &Path) -> PathBuf {
+    record_script_with(desk, app, dir, true)
+}
+
+/// `with_wait`: end with `wait_for` the empty Counterparty field (label + entry, threshold 0.98).
+fn record_script_with(desk: &mut X11Desktop, app: &App, dir: &Path, with_wait: bool) -> PathBuf {
     let anchors = dir.join("anchors");
     std::fs::create_dir_all(&anchors).unwrap();
     let g = |n: &str| app.widgets[n];
@@ -146,7 +151,14 @@ fn record_script(desk: &mut X11Desktop, app: &App, dir: &Path) -> PathBuf {
     );
     cut_anchor(desk, date, &anchors.join("date.png"));
     cut_anchor(desk, counterparty, &anchors.join("counterparty-empty.png"));
-    cut_anchor(desk, g("save"), &anchors.join("save.png"));
+    // The button's face inside its border, as a recorder crops around the click point (the border
+    // stays 2 px at any font scale, so it is left out).
+    let [sx, sy, sw, sh] = g("save");
+    cut_anchor(
+        desk,
+        [sx + 4, sy + 4, sw - 8, sh - 8],
+        &anchors.join("save.png"),
+    );
     // Click 15 px into the Date entry: offset from the anchor's centre.
     let dx = (g("date")[0] + 15) as i32 - (date[0] + date[2] / 2) as i32;
     let dy = (g("date")[1] + g("date")[3] / 2) as i32 - (date[1] + date[3] / 2) as i32;
@@ -161,10 +173,13 @@ fn record_script(desk: &mut X11Desktop, app: &App, dir: &Path) -> PathBuf {
   - type: "{{{{record.counterparty}}}}"
   - name: save
     click: {{anchor: anchors/save.png}}
-  - name: form cleared
-    wait_for: {{anchor: anchors/counterparty-empty.png, threshold: 0.98, timeout: 20s}}
 "#
     );
+    let yaml = if with_wait {
+        yaml + "  - name: form cleared\n    wait_for: {anchor: anchors/counterparty-empty.png, threshold: 0.98, timeout: 20s}\n"
+    } else {
+        yaml
+    };
     let path = dir.join("form.yaml");
     std::fs::write(&path, yaml).unwrap();
     path
@@ -268,6 +283,10 @@ fn replay_fills_twenty_records_into_a_tk_form() {
         }
     }
     // The app's own file is the oracle: exactly the 20 records, in order, nothing else.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while read_rows(&out).len() < expected.len() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
     assert_eq!(read_rows(&out), expected);
     drop(app);
 }
@@ -390,4 +409,74 @@ fn replay_survives_a_moved_window_on_another_screen_size() {
         );
     }
     assert_eq!(read_rows(&out), expected);
+}
+
+#[test]
+fn replay_survives_fonts_and_padding_at_one_and_a_quarter() {
+    let Some(xvfb) = xvfb_or_skip("replay_survives_fonts_and_padding_at_one_and_a_quarter") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut desk = X11Desktop::open(xvfb.display()).unwrap();
+    // Without the final "form cleared" wait: its anchor (label + empty entry) has 1-2 px borders
+    // that do not scale with the font (best score 0.81 at 1.25x); a scale-proof condition needs the
+    // OCR signal (next slice). Tk handles the XTEST events in order, so the records still do not
+    // mix; the saved file is polled at the end.
+    let (script_path, recorded_save) = {
+        let app = start_app(
+            xvfb.display(),
+            dir.path(),
+            &dir.path().join("unused.csv"),
+            false,
+        );
+        (
+            record_script_with(&mut desk, &app, dir.path(), false),
+            app.widgets["save"],
+        )
+    };
+    let script = Script::load(&script_path).unwrap();
+    let out = dir.path().join("saved.csv");
+    let app = start_app_with(
+        xvfb.display(),
+        dir.path(),
+        &out,
+        false,
+        &["--scale", "1.25"],
+    );
+    // The button really is about 1.25x larger.
+    let save = app.widgets["save"];
+    let ratio = f64::from(save[2]) / f64::from(recorded_save[2]);
+    assert!(
+        (1.15..1.35).contains(&ratio),
+        "{save:?} vs {recorded_save:?}"
+    );
+    let expected: Vec<[String; 3]> = records().into_iter().take(2).collect();
+    for (i, rec) in expected.iter().enumerate() {
+        let report = replay(
+            &mut desk,
+            &script,
+            &vars_of(rec),
+            &opts(dir.path(), &format!("scaled-{i}")),
+        )
+        .unwrap_or_else(|e| panic!("record {i}: {e}"));
+        for s in &report.steps {
+            if let Some(hit) = &s.anchor {
+                eprintln!(
+                    "step {} {}: score {:.3} scale {:.3}",
+                    s.step, s.name, hit.found.score, hit.found.scale
+                );
+                assert!(
+                    (hit.found.scale - 1.25).abs() < 0.07,
+                    "step {}: {hit:?}",
+                    s.step
+                );
+            }
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while read_rows(&out).len() < expected.len() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(read_rows(&out), expected);
+    drop(app);
 }
