@@ -31,6 +31,41 @@ fn gray(img: &RgbaImage) -> GrayF {
     GrayF::from_raw(w, h, px).unwrap_or_else(|| GrayF::new(w, h))
 }
 
+/// 3×3 box blur (separable, edges clamped): makes scores tolerant of the pixel-level differences of
+/// text and lines rendered at another size (hinting, anti-aliasing).
+fn blur3(g: &GrayF) -> GrayF {
+    let (w, h) = (g.width() as usize, g.height() as usize);
+    if w < 3 || h < 3 {
+        return g.clone();
+    }
+    let src = g.as_raw();
+    let mut tmp = vec![0f32; w * h];
+    for y in 0..h {
+        let row = &src[y * w..(y + 1) * w];
+        let out = &mut tmp[y * w..(y + 1) * w];
+        out[0] = (2.0 * row[0] + row[1]) / 3.0;
+        for x in 1..w - 1 {
+            out[x] = (row[x - 1] + row[x] + row[x + 1]) / 3.0;
+        }
+        out[w - 1] = (row[w - 2] + 2.0 * row[w - 1]) / 3.0;
+    }
+    let mut out = vec![0f32; w * h];
+    for y in 0..h {
+        let up = &tmp[y.saturating_sub(1) * w..][..w];
+        let mid = &tmp[y * w..][..w];
+        let down = &tmp[(y + 1).min(h - 1) * w..][..w];
+        for (((o, a), b), c) in out[y * w..(y + 1) * w]
+            .iter_mut()
+            .zip(up)
+            .zip(mid)
+            .zip(down)
+        {
+            *o = (a + b + c) / 3.0;
+        }
+    }
+    GrayF::from_raw(g.width(), g.height(), out).unwrap_or_else(|| g.clone())
+}
+
 fn box_down(g: &GrayF, d: u32) -> GrayF {
     if d == 1 {
         return g.clone();
@@ -109,7 +144,7 @@ pub struct Template {
 impl Template {
     /// Prepares a template; `None` if it is empty or flat (no contrast: it would match anything).
     pub fn new(img: &RgbaImage) -> Option<Self> {
-        let full = gray(img);
+        let full = blur3(&gray(img));
         let (w, h) = full.dimensions();
         if w < 4 || h < 4 {
             return None;
@@ -157,7 +192,7 @@ pub struct Screen {
 impl Screen {
     /// Prepares a screenshot.
     pub fn new(img: &RgbaImage) -> Self {
-        let full = gray(img);
+        let full = blur3(&gray(img));
         let l2 = box_down(&full, 2);
         let l3 = box_down(&full, 3);
         let l4 = box_down(&l2, 2);

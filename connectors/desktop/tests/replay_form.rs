@@ -317,6 +317,7 @@ fn replay_fails_clearly_when_the_save_button_is_gone() {
     o.click_timeout = Duration::from_secs(2);
     let err = replay(&mut desk, &script, &vars, &o).expect_err("Save is gone: the step must fail");
     let msg = err.to_string();
+    eprintln!("expected failure: {msg}");
     match err {
         ReplayError::AnchorNotFound {
             step,
