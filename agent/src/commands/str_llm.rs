@@ -75,7 +75,11 @@ pub(super) fn facts_text(case: &CaseData, tz: Tz) -> String {
 
 /// Drafts and checks the narrative according to `mode`; warns and returns `None` (template)
 /// when the LLM cannot answer in `auto` mode.
-pub(super) fn narrative_for(case: &CaseData, tz: Tz, mode: NarrativeMode) -> Result<Option<LlmNarrative>> {
+pub(super) fn narrative_for(
+    case: &CaseData,
+    tz: Tz,
+    mode: NarrativeMode,
+) -> Result<Option<LlmNarrative>> {
     if mode == NarrativeMode::Template {
         return Ok(None);
     }
