@@ -81,6 +81,11 @@ pub enum Command {
     /// Next fire times of scheduled flows, and the ticks the daemon recorded.
     #[command(subcommand)]
     Schedule(commands::daemon::ScheduleCommand),
+    /// Replay a recorded UI script against a desktop application, once per record.
+    #[command(
+        after_help = "Examples:\n  docket replay form.yaml --records txns.jsonl --display :0\n  docket replay form.yaml --records txns.json --headless --screen 1280x1024 --app 'legacy-app --user clerk'\n\nExit codes: 0 all records entered, 1 a step could not find its target (DK-E0602: step, best score, screenshot), 2 bad script or records."
+    )]
+    Replay(commands::replay::ReplayArgs),
     /// Share work among agents through one PostgreSQL store: queue, leases, heartbeats.
     #[command(subcommand)]
     Fleet(commands::fleet::FleetCommand),
@@ -168,6 +173,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Run(args) => commands::run::run(g, &args),
         Command::Screen(args) => commands::screen::run(g, &args),
         Command::Daemon(a) => commands::daemon::run(g, &a),
+        Command::Replay(a) => commands::replay::run(g, &a),
         Command::Schedule(commands::daemon::ScheduleCommand::List(a)) => {
             commands::daemon::list(g, &a)
         }

@@ -151,6 +151,8 @@ codes! {
     // 06xx: environment
     DisplayUnavailable = "DK-E0601", Fatal, "no X display available",
         "UI steps need an X display. Set DISPLAY, or install Xvfb (`apt-get install xvfb`) so Docket can start a headless display.";
+    UiStepFailed = "DK-E0602", Review, "a UI step could not find its target on the screen",
+        "A replayed step looked for its anchor (a picture of the button or field it acts on) and the best match on the screen scored below the threshold, so Docket stopped rather than click somewhere wrong. The message names the step, the anchor, the best score and a screenshot of the screen at that moment. Check the screenshot: a dialog in the way, a changed application, or a different theme; record the step again if the application changed. Records already entered before the failing one are listed in the ledger.";
 }
 
 impl std::fmt::Display for ErrorCode {

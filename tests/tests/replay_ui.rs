@@ -1,0 +1,238 @@
+//! `docket replay` end to end under Xvfb with a real X client (the Tk form of
+//! `connectors/desktop/tests/fixtures/form_app.py`): anchors are cut from the running app the way
+//! a recorder cuts them, then the built binary replays the script for five records on a headless
+//! display it starts itself, with the app started by `--app`; the app's own saved file must hold
+//! exactly those records, each step leaves evidence, and the ledger lists each record. With the
+//! Save button hidden, the replay stops with DK-E0602 naming the step, the best score and the
+//! screenshot, and nothing is saved. Skips only when Xvfb cannot start here.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test set-up: a panic is the failure report
+
+mod common;
+
+use common::{docket, err, out};
+use docket_desktop::{Desktop, X11Desktop, Xvfb};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../connectors/desktop/tests/fixtures/form_app.py")
+}
+
+/// Debian's python3-tk is under /usr/bin/python3; a pyenv python3 first on PATH may lack Tk.
+fn python_with_tk() -> String {
+    for py in ["/usr/bin/python3", "python3"] {
+        let ok = Command::new(py)
+            .args(["-c", "import tkinter"])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok {
+            return py.to_string();
+        }
+    }
+    panic!("no python3 with tkinter: install python3-tk (installer/install.sh TEST_PKGS)");
+}
+
+struct App(Child);
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the form on `display` and returns it with its widget boxes.
+fn start_app(display: &str, dir: &Path) -> (App, HashMap<String, [u32; 4]>) {
+    let geometry = dir.join("geometry.txt");
+    let child = Command::new(python_with_tk())
+        .arg(fixture())
+        .arg("--out")
+        .arg(dir.join("recording.csv"))
+        .arg("--geometry")
+        .arg(&geometry)
+        .env("DISPLAY", display)
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("start form_app.py");
+    let app = App(child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let text = loop {
+        if let Ok(t) = std::fs::read_to_string(&geometry) {
+            break t;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "form_app.py never drew its window"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let widgets = text
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let n: Vec<u32> = f[1..5].iter().map(|v| v.parse().unwrap()).collect();
+            (f[0].to_string(), [n[0], n[1], n[2], n[3]])
+        })
+        .collect();
+    (app, widgets)
+}
+
+fn cut(desk: &mut X11Desktop, b: [u32; 4], path: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let shot = desk.capture().unwrap();
+        let crop = image::imageops::crop_imm(&shot, b[0], b[1], b[2], b[3]).to_image();
+        if docket_desktop::Template::new(&crop).is_some() {
+            crop.save(path).unwrap();
+            return;
+        }
+        assert!(Instant::now() < deadline, "anchor box {b:?} stayed blank");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// "Records" the form on a 1024×768 Xvfb: anchors and the script.
+fn record(dir: &Path) -> Option<PathBuf> {
+    let x = match Xvfb::start(1024, 768) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("SKIP: Xvfb cannot start here: {e}");
+            return None;
+        }
+    };
+    let (_app, w) = start_app(x.display(), dir);
+    let mut desk = X11Desktop::open(x.display()).unwrap();
+    let anchors = dir.join("anchors");
+    std::fs::create_dir_all(&anchors).unwrap();
+    let date = w["date_label"];
+    let (cl, ce) = (w["counterparty_label"], w["counterparty"]);
+    cut(&mut desk, date, &anchors.join("date.png"));
+    cut(
+        &mut desk,
+        [cl[0], ce[1], ce[0] + ce[2] - cl[0], ce[3]],
+        &anchors.join("empty.png"),
+    );
+    let [sx, sy, sw, sh] = w["save"];
+    cut(
+        &mut desk,
+        [sx + 4, sy + 4, sw - 8, sh - 8],
+        &anchors.join("save.png"),
+    );
+    let dx = (w["date"][0] + 15) as i32 - (date[0] + date[2] / 2) as i32;
+    let dy = (w["date"][1] + w["date"][3] / 2) as i32 - (date[1] + date[3] / 2) as i32;
+    let yaml = format!(
+        r#"steps:
+  - name: date field
+    click: {{anchor: anchors/date.png, offset: [{dx}, {dy}]}}
+  - type: "{{{{record.date}}}}"
+  - key: Tab
+  - type: "{{{{record.amount}}}}"
+  - key: Tab
+  - type: "{{{{record.counterparty}}}}"
+  - name: save
+    click: {{anchor: anchors/save.png}}
+  - name: form cleared
+    wait_for: {{anchor: anchors/empty.png, threshold: 0.98, timeout: 20s}}
+"#
+    );
+    let path = dir.join("form.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    Some(path)
+}
+
+const RECORDS: [(&str, &str, &str); 5] = [
+    ("2026-03-02", "1200.00", "ACME Ltd"),
+    ("2026-03-03", "-45.10", "Müller GmbH"),
+    ("2026-03-04", "99999.99", "Banco Sol SA"),
+    ("2026-03-05", "0.01", "Øresund Shipping"),
+    ("2026-03-06", "777.00", "North Wind"),
+];
+
+#[test]
+fn replay_enters_each_record_into_the_desktop_app_headless() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(script) = record(dir.path()) else {
+        return;
+    };
+    let recs: String = RECORDS
+        .iter()
+        .map(|(d, a, c)| {
+            serde_json::json!({"date": d, "amount": a, "counterparty": c}).to_string() + "\n"
+        })
+        .collect();
+    let records = dir.path().join("records.jsonl");
+    std::fs::write(&records, recs).unwrap();
+    let data = dir.path().join("data").display().to_string();
+    let saved = dir.path().join("saved.csv");
+    let app = |extra: &str| {
+        format!(
+            "exec {} {} --out {} {extra}",
+            python_with_tk(),
+            fixture().display(),
+            saved.display()
+        )
+    };
+    let args = |app_cmd: &str| {
+        vec![
+            "--data-dir".to_owned(),
+            data.clone(),
+            "--json".into(),
+            "replay".into(),
+            script.display().to_string(),
+            "--records".into(),
+            records.display().to_string(),
+            "--headless".into(),
+            "--screen".into(),
+            "1024x768".into(),
+            "--app".into(),
+            app_cmd.to_owned(),
+        ]
+    };
+    let a = args(&app(""));
+    let o = docket(&a.iter().map(String::as_str).collect::<Vec<_>>(), &[]).unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", out(&o), err(&o));
+    let rows: Vec<String> = std::fs::read_to_string(&saved)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let expected: Vec<String> = RECORDS
+        .iter()
+        .map(|(d, a, c)| format!("{d},{a},{c}"))
+        .collect();
+    assert_eq!(rows, expected, "exactly the records, in order, once");
+    let v: serde_json::Value = serde_json::from_str(out(&o).trim()).unwrap();
+    assert_eq!(v["done"], 5);
+    let evidence = PathBuf::from(v["evidence"].as_str().unwrap());
+    assert!(evidence.join("record-0005/step-008-after.png").is_file());
+
+    // The Save button is gone: the replay stops at the save step of record 1 and saves nothing.
+    std::fs::remove_file(&saved).unwrap();
+    let a = args(&app("--hide-save"));
+    let o = docket(&a.iter().map(String::as_str).collect::<Vec<_>>(), &[]).unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    let e = err(&o);
+    assert!(
+        e.contains("DK-E0602") && e.contains("save") && e.contains("record 1 of 5"),
+        "{e}"
+    );
+    assert!(e.contains(".png"), "the failure names its screenshot: {e}");
+    assert!(!saved.exists() || std::fs::read_to_string(&saved).unwrap().is_empty());
+
+    // The ledger: five records entered, one failure, and the chain verifies.
+    let conn = rusqlite::Connection::open(Path::new(&data).join("docket.db")).unwrap();
+    let count = |kind: &str| -> i64 {
+        conn.query_row("SELECT count(*) FROM ledger WHERE kind = ?1", [kind], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    };
+    assert_eq!(count("replay_record"), 5);
+    assert_eq!(count("replay_failed"), 1);
+    let o = docket(&["--data-dir", &data, "audit", "verify"], &[]).unwrap();
+    assert!(o.status.success(), "{}", out(&o));
+}
