@@ -1,0 +1,441 @@
+//! Executes a flow once: claim the inbox's files, digitise and extract each, put its records in the
+//! outbox, deliver the outbox to every sink, move the file to `done/` (or `quarantine/` with a
+//! reason), write the report. Every state change is committed to the run store before the effect
+//! it precedes, so a run killed at any point and started again resumes where it stopped: nothing
+//! is lost, and sinks dedupe by idempotency key so nothing is written twice.
+//!
+//! The runner never writes to a back office except through the outbox, and never moves a source
+//! file before its records are delivered.
+
+mod deliver;
+mod files;
+mod stage;
+
+pub use files::{atomic_write, list_inbox};
+
+use deliver::{Delivery, deliver, deliver_released};
+use files::{finish_file, quarantine};
+use stage::stage_records;
+
+use crate::failure::Failure;
+use crate::flow::FlowSpec;
+use crate::ledger;
+use crate::pipeline;
+use crate::store::{Store, now};
+use anyhow::{Context, Result};
+use docket_connectors::Sink;
+use docket_core::ErrorCode;
+use docket_core::hash::sha256_hex;
+use docket_documents::DigitiseOptions;
+use rusqlite::{OptionalExtension, params};
+use serde_json::json;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// How a run ended.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RunOutcome {
+    /// Run id.
+    pub run_id: String,
+    /// `succeeded`, `review` (some documents need a person), or `failed` (a sink was unreachable).
+    pub status: String,
+    /// Files seen in the inbox.
+    pub files: usize,
+    /// Files delivered and moved to done/.
+    pub done: usize,
+    /// Files held for review.
+    pub review: usize,
+    /// Files quarantined.
+    pub quarantined: usize,
+    /// Records newly written across sinks.
+    pub written: usize,
+    /// Records a sink already had (idempotent re-delivery).
+    pub duplicates: usize,
+    /// Records of re-ingested documents that an earlier run had already delivered: not sent again.
+    pub already_delivered: usize,
+    /// Records still pending because a sink failed.
+    pub pending: usize,
+    /// Alerts raised by the flow's screen step over this run's records (0 without one).
+    pub alerts: usize,
+    /// Documents a reviewer released since an earlier run whose records this run delivered.
+    pub released: usize,
+    /// Whether this run resumed an interrupted one.
+    pub resumed: bool,
+    /// The HTML report, if the flow has one.
+    pub report: Option<PathBuf>,
+}
+
+impl RunOutcome {
+    /// Exit code per DESIGN.md: 0 ok, 1 problems found, 3 an outside system failed.
+    pub fn exit_code(&self) -> i32 {
+        if self.pending > 0 || self.status == "failed" {
+            3
+        } else if self.review > 0 || self.quarantined > 0 {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// Test hook for crash-safety tests: `DOCKET_FAULT=<point>:<n>` aborts the process (no cleanup,
+/// like SIGKILL) the n-th time `point` is reached. Points: `after_claim`, `after_outbox`,
+/// `after_sink_write`, `after_mark_written`, `before_move`.
+pub(super) fn fault(point: &str) {
+    thread_local! {
+        static COUNTS: std::cell::RefCell<HashMap<String, u32>> = std::cell::RefCell::new(HashMap::new());
+    }
+    let Ok(spec) = std::env::var("DOCKET_FAULT") else {
+        return;
+    };
+    let Some((p, n)) = spec.split_once(':') else {
+        return;
+    };
+    if p != point {
+        return;
+    }
+    let n: u32 = n.parse().unwrap_or(1);
+    let hit = COUNTS.with(|c| {
+        let mut c = c.borrow_mut();
+        let e = c.entry(point.to_string()).or_insert(0);
+        *e += 1;
+        *e
+    });
+    if hit == n {
+        eprintln!("docket: DOCKET_FAULT reached {point}:{n}, aborting");
+        std::process::abort();
+    }
+}
+
+fn new_run_id() -> String {
+    let t = chrono::Utc::now();
+    let salt = sha256_hex(
+        format!(
+            "{}{}",
+            t.timestamp_nanos_opt().unwrap_or(0),
+            std::process::id()
+        )
+        .as_bytes(),
+    );
+    format!(
+        "r{}-{}",
+        t.format("%Y%m%dT%H%M%S"),
+        salt.get(..6).unwrap_or("000000")
+    )
+}
+
+/// Runs `flow` against the store. Holds an exclusive lock per flow for the whole run.
+pub fn run(flow: &FlowSpec, store: &mut Store, data_dir: &Path) -> Result<RunOutcome> {
+    run_files(flow, store, data_dir, None)
+}
+
+/// Runs `flow` on the given documents of its inbox (fleet mode: the ones this agent leased), or
+/// on the whole inbox when `only` is `None`.
+pub fn run_files(
+    flow: &FlowSpec,
+    store: &mut Store,
+    data_dir: &Path,
+    only: Option<&[PathBuf]>,
+) -> Result<RunOutcome> {
+    let lock_dir = data_dir.join("locks");
+    std::fs::create_dir_all(&lock_dir)?;
+    let lock_file = std::fs::File::create(lock_dir.join(format!("{}.lock", flow.name)))?;
+    // The daemon's child runs wait for a run of the same flow that is still finishing (one left
+    // behind by a daemon that was killed); an operator's `docket run` fails fast instead.
+    if std::env::var_os("DOCKET_WAIT_LOCK").is_some() {
+        lock_file.lock()?;
+    }
+    lock_file.try_lock().map_err(|_| {
+        Failure::new(
+            ErrorCode::BadUsage,
+            format!(
+                "another run of flow '{}' is in progress (lock held in {})",
+                flow.name,
+                lock_dir.display()
+            ),
+        )
+    })?;
+
+    // A bad rule pack stops the run before it claims anything.
+    let pack = match &flow.screen {
+        Some(sc) => Some(crate::commands::screen::load_pack(sc.pack.as_deref())?),
+        None => None,
+    };
+
+    // One LLM extractor per run (its cache, templates and prompt log live in the run's data
+    // dir); a misconfigured endpoint stops the run before it claims anything, like a bad pack.
+    let llm = crate::flow::llm_extractor(flow.llm.as_ref(), data_dir)?;
+
+    let (run_id, resumed) = match store.interrupted_run(&flow.name)? {
+        Some(id) => {
+            store.conn().execute(
+                "UPDATE runs SET resumes = resumes + 1 WHERE id = ?1",
+                params![id],
+            )?;
+            ledger::record(
+                store,
+                Some(&id),
+                "run_resumed",
+                json!({ "flow": flow.name }),
+            )?;
+            (id, true)
+        }
+        None => {
+            let id = new_run_id();
+            store.conn().execute(
+                "INSERT INTO runs (id, flow_name, flow_path, plan_fingerprint, status, started_at) VALUES (?1, ?2, ?3, ?4, 'running', ?5)",
+                params![id, flow.name, flow.file.display().to_string(), flow.fingerprint, now()],
+            )?;
+            ledger::record(
+                store,
+                Some(&id),
+                "run_started",
+                json!({ "flow": flow.name, "file": flow.file.display().to_string(), "fingerprint": flow.fingerprint }),
+            )?;
+            (id, false)
+        }
+    };
+    tracing::info!(run = %run_id, resumed, "run started");
+
+    for d in [&flow.done, &flow.quarantine] {
+        std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
+    }
+    let inbox = match only {
+        Some(files) => files.to_vec(),
+        None => list_inbox(flow)?,
+    };
+    let mut outcome = RunOutcome {
+        run_id: run_id.clone(),
+        status: "succeeded".into(),
+        files: inbox.len(),
+        done: 0,
+        review: 0,
+        quarantined: 0,
+        written: 0,
+        duplicates: 0,
+        already_delivered: 0,
+        pending: 0,
+        alerts: 0,
+        released: 0,
+        resumed,
+        report: flow.report.clone(),
+    };
+    let schema = pipeline::resolve_schema(&flow.schema)?;
+    let opts = DigitiseOptions {
+        password: flow.password.clone(),
+        languages: flow.languages.clone(),
+        max_file_bytes: flow.max_file_bytes,
+        ..DigitiseOptions::default()
+    };
+    let mut sinks: HashMap<String, Box<dyn Sink>> = HashMap::new();
+    let pb = crate::progress::bar(inbox.len() as u64, true);
+
+    for path in &inbox {
+        pb.set_message(
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let sha = sha256_hex(&bytes);
+        drop(bytes);
+        let shown = path.display().to_string();
+
+        let status: Option<String> = store
+            .conn()
+            .query_row(
+                "SELECT status FROM files WHERE run_id = ?1 AND sha256 = ?2",
+                params![run_id, sha],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if status.is_none() {
+            let tx = store.conn_mut().transaction()?;
+            tx.execute(
+                "INSERT INTO files (run_id, path, sha256, status, updated_at) VALUES (?1, ?2, ?3, 'claimed', ?4)",
+                params![run_id, shown, sha, now()],
+            )?;
+            ledger::append(
+                &tx,
+                Some(&run_id),
+                "file_claimed",
+                &json!({ "path": shown, "sha256": sha }),
+            )?;
+            tx.commit()?;
+            ledger::write_head(store)?;
+            fault("after_claim");
+        }
+        let mut status = status.unwrap_or_else(|| "claimed".into());
+
+        if status == "claimed" {
+            match pipeline::process_with(path, &schema, &opts, llm.as_ref()) {
+                Err(f) if f.code.class() == docket_core::codes::Class::Retry => {
+                    // An outside system (the LLM endpoint) failed, not the document: it stays
+                    // in the inbox for the next run, which claims it again; the run exits 3.
+                    let tx = store.conn_mut().transaction()?;
+                    tx.execute(
+                        "UPDATE files SET status = 'failed', code = ?3, message = ?4, updated_at = ?5 WHERE run_id = ?1 AND sha256 = ?2",
+                        params![run_id, sha, f.code.code(), f.message, now()],
+                    )?;
+                    ledger::append(
+                        &tx,
+                        Some(&run_id),
+                        "file_deferred",
+                        &json!({ "sha256": sha, "code": f.code.code(), "message": f.message }),
+                    )?;
+                    tx.commit()?;
+                    ledger::write_head(store)?;
+                    pb.suspend(|| {
+                        eprintln!(
+                            "error: {shown}: {f}\n  help: the document stays in the inbox; run `docket explain {}`",
+                            f.code
+                        )
+                    });
+                    outcome.pending += 1;
+                    pb.inc(1);
+                    continue;
+                }
+                Err(f) => {
+                    quarantine(store, &run_id, flow, path, &sha, &f)?;
+                    outcome.quarantined += 1;
+                    pb.inc(1);
+                    continue;
+                }
+                Ok(ex) => {
+                    let (st, earlier) = stage_records(store, &run_id, flow, &ex, &sha)?;
+                    status = st;
+                    outcome.already_delivered += earlier;
+                    fault("after_outbox");
+                }
+            }
+        }
+
+        let mut delivered = true;
+        for w in &flow.writes {
+            match deliver(store, &run_id, w, &sha, &mut sinks)? {
+                Delivery::Done {
+                    written,
+                    duplicates,
+                    refused,
+                } => {
+                    outcome.written += written;
+                    outcome.duplicates += duplicates;
+                    if !refused.is_empty() {
+                        // Some records were refused one by one (REST 4xx): the rest went through;
+                        // the document goes to review with the refusals in the outbox.
+                        status = "review".into();
+                        pb.suspend(|| {
+                            for m in &refused {
+                                eprintln!(
+                                    "error: {}: {shown}: {m}\n  help: run `docket explain DK-E0302`",
+                                    w.step_id
+                                );
+                            }
+                        });
+                    }
+                }
+                Delivery::Retry { pending, message } => {
+                    delivered = false;
+                    outcome.pending += pending;
+                    pb.suspend(|| {
+                        eprintln!(
+                            "error: {}: {message}\n  help: run `docket explain DK-E0301`",
+                            w.step_id
+                        )
+                    });
+                }
+                Delivery::Rejected { message } => {
+                    let f = Failure::new(ErrorCode::SinkRejected, format!("{shown}: {message}"));
+                    quarantine(store, &run_id, flow, path, &sha, &f)?;
+                    outcome.quarantined += 1;
+                    delivered = false;
+                    status = "quarantined".into();
+                    break;
+                }
+            }
+        }
+        if delivered && (status == "extracted" || status == "review" || status == "delivered") {
+            let final_status = if status == "review" { "review" } else { "done" };
+            finish_file(store, &run_id, flow, path, &sha, final_status)?;
+            if final_status == "review" {
+                outcome.review += 1;
+            } else {
+                outcome.done += 1;
+            }
+        }
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    if only.is_none() {
+        deliver_released(store, &run_id, flow, &mut sinks, &mut outcome)?;
+    }
+
+    if let (Some(sc), Some(pack)) = (&flow.screen, &pack) {
+        outcome.alerts = screen_run(store, &run_id, sc, pack)?;
+    }
+
+    outcome.status = if outcome.pending > 0 {
+        "failed".into()
+    } else if outcome.review > 0 || outcome.quarantined > 0 {
+        "review".into()
+    } else {
+        "succeeded".into()
+    };
+    let summary = serde_json::to_string(&outcome)?;
+    {
+        let tx = store.conn_mut().transaction()?;
+        tx.execute(
+            "UPDATE runs SET status = ?2, finished_at = ?3, summary = ?4 WHERE id = ?1",
+            params![run_id, outcome.status, now(), summary],
+        )?;
+        ledger::append(
+            &tx,
+            Some(&run_id),
+            "run_finished",
+            &serde_json::from_str::<serde_json::Value>(&summary)?,
+        )?;
+        tx.commit()?;
+    }
+    ledger::write_head(store)?;
+    if let Some(report) = &flow.report {
+        let html = crate::report::render_run(store, &run_id)?;
+        atomic_write(report, html.as_bytes())?;
+    }
+    Ok(outcome)
+}
+
+/// Screens the records extracted in this run (files done, delivered or extracted; held files
+/// wait for review) and persists alerts and cases. Returns the number of alerts. Re-running it on
+/// a resumed run updates the same alerts rather than duplicating them.
+fn screen_run(
+    store: &mut Store,
+    run_id: &str,
+    sc: &crate::flow::ScreenSpec,
+    pack: &docket_rules::RulePack,
+) -> Result<usize> {
+    let docs: Vec<(String, String, String)> = {
+        let mut stmt = store.conn().prepare(
+            "SELECT path, sha256, extraction FROM files WHERE run_id = ?1 AND status IN ('done', 'delivered', 'extracted') AND extraction IS NOT NULL ORDER BY rowid",
+        )?;
+        stmt.query_map(params![run_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?
+    };
+    let mut txns = Vec::new();
+    let mut inputs = Vec::with_capacity(docs.len());
+    let mut sources = crate::sources::Sources::new();
+    for (path, sha, extraction) in &docs {
+        let doc: serde_json::Value = serde_json::from_str(extraction)
+            .with_context(|| format!("{path}: stored extraction is not JSON"))?;
+        let origin = format!("{} ({path})", sc.step_id);
+        txns.extend(crate::commands::screen::extraction_txns(
+            &doc, sc.zone, &origin,
+        )?);
+        sources.extend(crate::sources::of_extraction(&doc, path));
+        inputs.push((path.clone(), sha.clone()));
+    }
+    let screening = crate::commands::screen::screen_txns(&mut txns, pack)?;
+    crate::commands::screen::persist(store, Some(run_id), &screening, &txns, &inputs, &sources)?;
+    tracing::info!(run = %run_id, transactions = txns.len(), alerts = screening.alerts.len(), "screened");
+    Ok(screening.alerts.len())
+}
