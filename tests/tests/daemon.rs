@@ -269,43 +269,31 @@ steps:
     Ok(())
 }
 
-/// A real HTTP server (axum) on loopback that records each alert and its Authorization header.
 /// Alerts received: body and Authorization header.
 type Received = Arc<Mutex<Vec<(serde_json::Value, String)>>>;
 
+/// A real HTTP server (axum) on loopback that records each alert and its Authorization header.
 fn webhook_receiver() -> Result<(String, Received)> {
     let seen: Received = Arc::default();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    listener.set_nonblocking(true)?;
-    let addr = listener.local_addr()?;
     let store = seen.clone();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("tokio runtime");
-        rt.block_on(async move {
-            let app = axum::Router::new().route(
-                "/hook",
-                axum::routing::post(
-                    move |headers: axum::http::HeaderMap, body: axum::Json<serde_json::Value>| {
-                        let store = store.clone();
-                        async move {
-                            let auth = headers
-                                .get("authorization")
-                                .and_then(|v| v.to_str().ok())
-                                .unwrap_or("")
-                                .to_owned();
-                            store.lock().expect("lock").push((body.0, auth));
-                            "ok"
-                        }
-                    },
-                ),
-            );
-            let l = tokio::net::TcpListener::from_std(listener).expect("listener");
-            axum::serve(l, app).await.expect("serve");
-        });
-    });
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(
+            move |headers: axum::http::HeaderMap, body: axum::Json<serde_json::Value>| {
+                let store = store.clone();
+                async move {
+                    let auth = headers
+                        .get("authorization")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_owned();
+                    store.lock().expect("lock").push((body.0, auth));
+                    "ok"
+                }
+            },
+        ),
+    );
+    let addr = common::serve_loopback(app)?;
     Ok((format!("http://{addr}/hook"), seen))
 }
 

@@ -25,62 +25,50 @@ struct Backoffice {
 
 fn serve(token: &'static str) -> Result<(String, Arc<Mutex<Backoffice>>)> {
     let state: Arc<Mutex<Backoffice>> = Arc::default();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    listener.set_nonblocking(true)?;
-    let addr = listener.local_addr()?;
     let st = state.clone();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async move {
-            let app = axum::Router::new().route(
-                "/api/transactions",
-                axum::routing::post(
-                    move |headers: axum::http::HeaderMap, body: axum::Json<serde_json::Value>| {
-                        let st = st.clone();
-                        async move {
-                            use axum::http::StatusCode;
-                            let mut s = st.lock().expect("lock");
-                            let auth = headers
-                                .get("authorization")
-                                .and_then(|v| v.to_str().ok())
-                                .unwrap_or("");
-                            if auth != format!("Bearer {token}") {
-                                s.unauthorised += 1;
-                                return StatusCode::UNAUTHORIZED;
-                            }
-                            let key = headers
-                                .get("idempotency-key")
-                                .and_then(|v| v.to_str().ok())
-                                .unwrap_or("")
-                                .to_owned();
-                            let n = {
-                                let e = s.seen.entry(key.clone()).or_default();
-                                *e += 1;
-                                *e
-                            };
-                            if n == 1 {
-                                return StatusCode::INTERNAL_SERVER_ERROR;
-                            }
-                            if body.0.to_string().contains("REFUSE") {
-                                return StatusCode::UNPROCESSABLE_ENTITY;
-                            }
-                            if let Some(e) = s.stored.get_mut(&key) {
-                                e.1 += 1;
-                                return StatusCode::CONFLICT;
-                            }
-                            s.stored.insert(key, (body.0, 1));
-                            StatusCode::CREATED
-                        }
-                    },
-                ),
-            );
-            let l = tokio::net::TcpListener::from_std(listener).expect("listener");
-            axum::serve(l, app).await.expect("serve");
-        });
-    });
+    let app = axum::Router::new().route(
+        "/api/transactions",
+        axum::routing::post(
+            move |headers: axum::http::HeaderMap, body: axum::Json<serde_json::Value>| {
+                let st = st.clone();
+                async move {
+                    use axum::http::StatusCode;
+                    let mut s = st.lock().expect("lock");
+                    let auth = headers
+                        .get("authorization")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    if auth != format!("Bearer {token}") {
+                        s.unauthorised += 1;
+                        return StatusCode::UNAUTHORIZED;
+                    }
+                    let key = headers
+                        .get("idempotency-key")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_owned();
+                    let n = {
+                        let e = s.seen.entry(key.clone()).or_default();
+                        *e += 1;
+                        *e
+                    };
+                    if n == 1 {
+                        return StatusCode::INTERNAL_SERVER_ERROR;
+                    }
+                    if body.0.to_string().contains("REFUSE") {
+                        return StatusCode::UNPROCESSABLE_ENTITY;
+                    }
+                    if let Some(e) = s.stored.get_mut(&key) {
+                        e.1 += 1;
+                        return StatusCode::CONFLICT;
+                    }
+                    s.stored.insert(key, (body.0, 1));
+                    StatusCode::CREATED
+                }
+            },
+        ),
+    );
+    let addr = common::serve_loopback(app)?;
     Ok((format!("http://{addr}/api/transactions"), state))
 }
 

@@ -28,40 +28,28 @@ const SENTENCES: [&str; 4] = [
 /// Scripted OpenAI-compatible endpoint: records request bodies; `fail` answers 500 to all.
 fn scripted_openai_server(fail: bool) -> Result<(String, Arc<Mutex<Vec<String>>>)> {
     let seen: Arc<Mutex<Vec<String>>> = Arc::default();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    listener.set_nonblocking(true)?;
-    let addr = listener.local_addr()?;
     let log = seen.clone();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async move {
-            let app = axum::Router::new().route(
-                "/v1/chat/completions",
-                axum::routing::post(move |body: String| {
-                    let log = log.clone();
-                    async move {
-                        log.lock().expect("lock").push(body);
-                        if fail {
-                            return (axum::http::StatusCode::INTERNAL_SERVER_ERROR, String::new());
-                        }
-                        let content = serde_json::json!({ "sentences": SENTENCES }).to_string();
-                        let answer = serde_json::json!({
-                            "id": "x", "object": "chat.completion", "model": "scripted",
-                            "choices": [{"index": 0, "finish_reason": "stop",
-                                         "message": {"role": "assistant", "content": content}}],
-                            "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150}
-                        });
-                        (axum::http::StatusCode::OK, answer.to_string())
-                    }
-                }),
-            );
-            let l = tokio::net::TcpListener::from_std(listener).expect("listener");
-            axum::serve(l, app).await.expect("serve");
-        });
-    });
+    let app = axum::Router::new().route(
+        "/v1/chat/completions",
+        axum::routing::post(move |body: String| {
+            let log = log.clone();
+            async move {
+                log.lock().expect("lock").push(body);
+                if fail {
+                    return (axum::http::StatusCode::INTERNAL_SERVER_ERROR, String::new());
+                }
+                let content = serde_json::json!({ "sentences": SENTENCES }).to_string();
+                let answer = serde_json::json!({
+                    "id": "x", "object": "chat.completion", "model": "scripted",
+                    "choices": [{"index": 0, "finish_reason": "stop",
+                                 "message": {"role": "assistant", "content": content}}],
+                    "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150}
+                });
+                (axum::http::StatusCode::OK, answer.to_string())
+            }
+        }),
+    );
+    let addr = common::serve_loopback(app)?;
     Ok((format!("http://{addr}/v1"), seen))
 }
 

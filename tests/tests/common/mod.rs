@@ -137,3 +137,26 @@ pub fn encrypted_statement() -> Result<(Vec<u8>, docket_e2e::samples::Statement)
     let plain = samples::digital_pdf("plain.pdf", &s)?;
     Ok((samples::bad::encrypted_pdf(&plain.bytes)?, s))
 }
+
+/// Serves `app` (an axum router: a real HTTP server) on a free loopback port from a background
+/// thread with its own tokio runtime, and returns the address; the server lives until the test
+/// process exits.
+pub fn serve_loopback(app: axum::Router) -> Result<std::net::SocketAddr> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        rt.block_on(async move {
+            if let Ok(l) = tokio::net::TcpListener::from_std(listener) {
+                let _ = axum::serve(l, app).await;
+            }
+        });
+    });
+    Ok(addr)
+}
