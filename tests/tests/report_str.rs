@@ -17,18 +17,6 @@ const ENTITY: [(&str, &str); 2] = [
     ("DOCKET_RENTITY_NAME", "Example Bank"),
 ];
 
-fn screened(dir: &Path) -> Result<String> {
-    let file = dir.join("transfers.csv");
-    std::fs::write(&file, common::planted_fan_in_csv("Mule <b>Trading</b>"))?;
-    let data = dir.join("data").display().to_string();
-    let o = docket(
-        &["--data-dir", &data, "screen", &file.display().to_string()],
-        &[],
-    )?;
-    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
-    Ok(data)
-}
-
 fn xsd() -> Option<PathBuf> {
     let xsd = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../shared/fixtures/specs/goaml/goAMLSchema-5.0.2.xsd");
@@ -46,7 +34,10 @@ fn xsd() -> Option<PathBuf> {
 #[test]
 fn goaml_report_carries_the_case_transactions_and_validates() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let data = screened(dir.path())?;
+    let data = common::screened(
+        dir.path(),
+        &common::planted_fan_in_csv("Mule <b>Trading</b>"),
+    )?;
     let file = dir.path().join("str.xml");
     let f = file.display().to_string();
     let o = docket(
@@ -125,7 +116,10 @@ fn goaml_report_carries_the_case_transactions_and_validates() -> Result<()> {
 #[test]
 fn camlmac_and_html_reports_and_unknown_cases() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let data = screened(dir.path())?;
+    let data = common::screened(
+        dir.path(),
+        &common::planted_fan_in_csv("Mule <b>Trading</b>"),
+    )?;
     let outdir = dir.path().join("outbox");
     std::fs::create_dir_all(&outdir)?;
     let od = outdir.display().to_string();
@@ -318,17 +312,10 @@ fn html_page_is_a_standalone_review_page(page: &str) -> Result<()> {
 fn foreign_currency_cases_convert_with_the_rate_file_or_say_which_rate_is_missing() -> Result<()> {
     let dir = tempfile::tempdir()?;
     // The same planted fan-in, booked in US dollars.
-    let file = dir.path().join("transfers.csv");
-    std::fs::write(
-        &file,
-        common::planted_fan_in_csv("Mule Trading").replace(",CNY,", ",USD,"),
+    let data = common::screened(
+        dir.path(),
+        &common::planted_fan_in_csv("Mule Trading").replace(",CNY,", ",USD,"),
     )?;
-    let data = dir.path().join("data").display().to_string();
-    let o = docket(
-        &["--data-dir", &data, "screen", &file.display().to_string()],
-        &[],
-    )?;
-    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
     let xml = dir.path().join("str.xml");
     let args = |rates: Option<&str>| {
         let mut a = vec![

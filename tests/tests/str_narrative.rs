@@ -53,18 +53,6 @@ fn scripted_openai_server(fail: bool) -> Result<(String, Arc<Mutex<Vec<String>>>
     Ok((format!("http://{addr}/v1"), seen))
 }
 
-fn screened(dir: &std::path::Path) -> Result<String> {
-    let file = dir.join("transfers.csv");
-    std::fs::write(&file, common::planted_fan_in_csv("Mule Trading"))?;
-    let data = dir.join("data").display().to_string();
-    let o = docket(
-        &["--data-dir", &data, "screen", &file.display().to_string()],
-        &[],
-    )?;
-    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
-    Ok(data)
-}
-
 fn str_goaml(data: &str, xml: &str, extra: &[(&str, &str)]) -> Result<std::process::Output> {
     let mut env = ENTITY.to_vec();
     env.extend_from_slice(extra);
@@ -88,7 +76,7 @@ fn str_goaml(data: &str, xml: &str, extra: &[(&str, &str)]) -> Result<std::proce
 fn llm_narrative_keeps_only_sentences_that_state_case_facts() -> Result<()> {
     let (url, seen) = scripted_openai_server(false)?;
     let dir = tempfile::tempdir()?;
-    let data = screened(dir.path())?;
+    let data = common::screened(dir.path(), &common::planted_fan_in_csv("Mule Trading"))?;
     let xml = dir.path().join("str.xml").display().to_string();
     let o = str_goaml(
         &data,
@@ -147,7 +135,7 @@ fn llm_narrative_keeps_only_sentences_that_state_case_facts() -> Result<()> {
 #[test]
 fn without_a_working_llm_the_template_narrative_stands() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let data = screened(dir.path())?;
+    let data = common::screened(dir.path(), &common::planted_fan_in_csv("Mule Trading"))?;
     let xml = dir.path().join("str.xml").display().to_string();
     // Asked for explicitly with no endpoint: refused.
     let o = docket(

@@ -9,18 +9,6 @@ use anyhow::Result;
 use common::{docket, err, out};
 use std::path::Path;
 
-fn screened(dir: &Path) -> Result<String> {
-    let file = dir.join("transfers.csv");
-    std::fs::write(&file, common::planted_fan_in_csv("Mule Trading"))?;
-    let data = dir.join("data").display().to_string();
-    let o = docket(
-        &["--data-dir", &data, "screen", &file.display().to_string()],
-        &[],
-    )?;
-    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
-    Ok(data)
-}
-
 /// Drafts an HTML report of C-MULE as `user` (via DOCKET_USER) and returns its report id.
 fn draft(data: &str, file: &Path, user: &str) -> Result<String> {
     let f = file.display().to_string();
@@ -59,7 +47,7 @@ fn ledger(data: &str, kind: &str) -> Result<Vec<serde_json::Value>> {
 #[test]
 fn four_eyes_approval_filing_and_tampering() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let data = screened(dir.path())?;
+    let data = common::screened(dir.path(), &common::planted_fan_in_csv("Mule Trading"))?;
     let file = dir.path().join("case.html");
     let id = draft(&data, &file, "alice")?;
     assert_eq!(id, "R-1");
@@ -218,7 +206,7 @@ fn four_eyes_approval_filing_and_tampering() -> Result<()> {
 #[test]
 fn alerts_close_only_with_a_recorded_reason() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let data = screened(dir.path())?;
+    let data = common::screened(dir.path(), &common::planted_fan_in_csv("Mule Trading"))?;
     let db = Path::new(&data).join("docket.db");
     let alert: String = rusqlite::Connection::open(&db)?.query_row(
         "SELECT id FROM alerts ORDER BY id LIMIT 1",
@@ -329,7 +317,7 @@ fn alerts_close_only_with_a_recorded_reason() -> Result<()> {
 #[test]
 fn closing_every_alert_of_a_case_closes_the_case() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let data = screened(dir.path())?;
+    let data = common::screened(dir.path(), &common::planted_fan_in_csv("Mule Trading"))?;
     let db = Path::new(&data).join("docket.db");
     let (case, alerts): (String, String) = rusqlite::Connection::open(&db)?.query_row(
         "SELECT id, alerts FROM cases ORDER BY id LIMIT 1",

@@ -129,6 +129,20 @@ pub fn planted_fan_in_csv(payee_name: &str) -> String {
     csv
 }
 
+/// Writes `csv` (a transfer table) to `dir/transfers.csv`, screens it with `docket screen` into
+/// the data dir `dir/data` (alerts expected: exit 1) and returns that data dir.
+pub fn screened(dir: &Path, csv: &str) -> Result<String> {
+    let file = dir.join("transfers.csv");
+    std::fs::write(&file, csv)?;
+    let data = dir.join("data").display().to_string();
+    let o = docket(
+        &["--data-dir", &data, "screen", &file.display().to_string()],
+        &[],
+    )?;
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    Ok(data)
+}
+
 /// A password-protected digital statement (password `samples::bad::ENCRYPTED_PDF_PASSWORD`) and
 /// the statement it holds.
 pub fn encrypted_statement() -> Result<(Vec<u8>, docket_e2e::samples::Statement)> {
