@@ -41,22 +41,25 @@ pub fn workflow_files(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// Loads and resolves one workflow file (every problem printed; secrets resolved).
+pub fn load_file(file: &Path) -> Result<LoadedFlow> {
+    let plan = load_plan(file)?;
+    let spec = flow_from_plan(&plan, file)?;
+    Ok(LoadedFlow {
+        file: file.to_path_buf(),
+        plan,
+        spec,
+    })
+}
+
 /// Loads every workflow of `dir`; any invalid file, or two files with the same flow name, stops
 /// the load with every problem printed.
 pub fn load(dir: &Path) -> Result<BTreeMap<String, LoadedFlow>> {
     let mut flows = BTreeMap::new();
     for file in workflow_files(dir)? {
-        let plan = load_plan(&file)?;
-        let spec = flow_from_plan(&plan, &file)?;
-        let name = plan.name.clone();
-        if let Some(prev) = flows.insert(
-            name.clone(),
-            LoadedFlow {
-                file: file.clone(),
-                plan,
-                spec,
-            },
-        ) {
+        let flow = load_file(&file)?;
+        let name = flow.plan.name.clone();
+        if let Some(prev) = flows.insert(name.clone(), flow) {
             return Err(Failure::new(
                 ErrorCode::WorkflowInvalid,
                 format!(

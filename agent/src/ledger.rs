@@ -41,7 +41,9 @@ pub struct Entry {
     pub hash: String,
 }
 
-fn entry_hash(
+/// The entry hash of both the run ledger and the fleet ledger (where the agent stands in the
+/// run's place).
+pub(crate) fn entry_hash(
     prev: &str,
     seq: i64,
     ts: &str,

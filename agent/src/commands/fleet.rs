@@ -119,13 +119,7 @@ pub fn requires_of(flow: &crate::flowdir::LoadedFlow) -> Capabilities {
 
 /// `docket fleet enqueue`
 pub fn enqueue(g: &Global, args: &EnqueueArgs) -> Result<i32> {
-    let plan = crate::commands::run::load_plan(&args.flow)?;
-    let spec = crate::commands::run::flow_from_plan(&plan, &args.flow)?;
-    let loaded = crate::flowdir::LoadedFlow {
-        file: args.flow.clone(),
-        plan,
-        spec,
-    };
+    let loaded = crate::flowdir::load_file(&args.flow)?;
     let mut client = fleet::connect(&args.store.store)?;
     fleet::migrate(&mut client)?;
     let items = worker::inbox_items(&loaded.spec)?;

@@ -359,7 +359,7 @@ fn fleet_flow_loop(url: &str, agent: &AgentId, fs: &FlowSchedule, stop: &AtomicB
         }
         let mut mine: Vec<DateTime<Utc>> = stale.into_iter().map(|(at, _)| at).collect();
         for at in &due.fire {
-            if queue::claim_tick(&mut client, &agent.id, &name, *at, "fired")? {
+            if queue::claim_tick(&mut client, &agent.id, &name, *at)? {
                 mine.push(*at);
             } // else another agent won this tick
         }

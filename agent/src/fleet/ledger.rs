@@ -3,25 +3,13 @@
 //! advisory lock, so agents on many machines write one chain in one order.
 
 use anyhow::Result;
-use docket_core::hash::sha256_parts;
 use postgres::GenericClient;
 
-use crate::ledger::GENESIS;
+use crate::ledger::{GENESIS, entry_hash};
 
 /// Lock key of the append lock (an arbitrary constant, documented so operators recognise it in
 /// `pg_locks`).
 const LEDGER_LOCK: i64 = 7_355_608_002;
-
-fn entry_hash(prev: &str, seq: i64, ts: &str, agent: &str, kind: &str, payload: &str) -> String {
-    sha256_parts(&[
-        prev.as_bytes(),
-        seq.to_string().as_bytes(),
-        ts.as_bytes(),
-        agent.as_bytes(),
-        kind.as_bytes(),
-        payload.as_bytes(),
-    ])
-}
 
 /// Appends one entry in its own transaction.
 pub fn append(
@@ -55,7 +43,7 @@ pub fn append_in(
     };
     let ts = crate::store::now();
     let payload = serde_json::to_string(payload)?;
-    let hash = entry_hash(&prev, seq, &ts, agent, kind, &payload);
+    let hash = entry_hash(&prev, seq, &ts, Some(agent), kind, &payload);
     tx.execute(
         "INSERT INTO docket_ledger (seq, ts, agent, kind, payload, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         &[&seq, &ts, &agent, &kind, &payload, &prev, &hash],
@@ -104,7 +92,7 @@ pub fn verify(client: &mut postgres::Client) -> Result<FleetVerification> {
         if prev_hash != prev {
             return Ok(fail("its prev_hash is not the previous entry's hash"));
         }
-        if entry_hash(&prev, seq, &ts, &agent, &kind, &payload) != hash {
+        if entry_hash(&prev, seq, &ts, Some(&agent), &kind, &payload) != hash {
             return Ok(fail("its content does not match its hash (edited)"));
         }
         prev = hash;

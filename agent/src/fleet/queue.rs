@@ -253,23 +253,18 @@ pub fn claim_tick(
     agent: &str,
     flow: &str,
     fire_at: DateTime<Utc>,
-    status: &str,
 ) -> Result<bool> {
     let mut tx = client.transaction()?;
     let n = tx.execute(
-        "INSERT INTO docket_ticks (flow, fire_at, agent, status) VALUES ($1, $2, $3, $4)
+        "INSERT INTO docket_ticks (flow, fire_at, agent, status) VALUES ($1, $2, $3, 'fired')
          ON CONFLICT (flow, fire_at) DO NOTHING",
-        &[&flow, &fire_at, &agent, &status],
+        &[&flow, &fire_at, &agent],
     )?;
     if n == 1 {
         ledger::append_in(
             &mut tx,
             agent,
-            if status == "skipped" {
-                "tick_skipped"
-            } else {
-                "tick_fired"
-            },
+            "tick_fired",
             &serde_json::json!({ "flow": flow, "fire_at": fire_at.to_rfc3339() }),
         )?;
     }
