@@ -269,6 +269,13 @@ impl Schedule {
         }
     }
 
+    /// The next `n` ticks strictly after `after`, in order (fewer when the schedule ends).
+    pub fn next_n(&self, after: DateTime<Utc>, n: usize) -> Vec<DateTime<Utc>> {
+        std::iter::successors(self.next_after(after), |t| self.next_after(*t))
+            .take(n)
+            .collect()
+    }
+
     /// All ticks `t` with `after < t <= until`, in order.
     pub fn between(&self, after: DateTime<Utc>, until: DateTime<Utc>) -> Vec<DateTime<Utc>> {
         let mut out = Vec::new();

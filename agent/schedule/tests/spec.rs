@@ -105,3 +105,13 @@ fn timetable_insert_replace_remove() {
     assert_eq!(tt.next_wake(), None);
     assert_eq!(tt.len(), 1);
 }
+
+#[test]
+fn next_n_lists_the_same_ticks_as_between() {
+    let s = Schedule::new(ScheduleSpec::new("0 30 9 * * *", Shanghai)).unwrap();
+    let from = at(Shanghai, "2026-03-01 00:00");
+    let five = s.next_n(from, 5);
+    assert_eq!(five.len(), 5);
+    assert_eq!(five, s.between(from, five[4]));
+    assert!(s.next_n(from, 0).is_empty());
+}

@@ -135,17 +135,7 @@ pub fn list(g: &Global, args: &ListArgs) -> Result<i32> {
             continue;
         };
         let tz = fs.schedule.spec().timezone;
-        let mut next = Vec::new();
-        let mut t = now;
-        for _ in 0..args.count {
-            match fs.schedule.next_after(t) {
-                Some(n) => {
-                    next.push(n);
-                    t = n;
-                }
-                None => break,
-            }
-        }
+        let next = fs.schedule.next_n(now, args.count);
         let cal = fs.schedule.calendar();
         let uncovered = next
             .iter()

@@ -151,13 +151,12 @@ pub async fn schedules(State(app): State<Arc<App>>, s: Session) -> Result<Html<S
                     continue;
                 };
                 let tz = fs.schedule.spec().timezone;
-                let mut t = now;
-                let mut next = Vec::new();
-                for _ in 0..3 {
-                    let Some(n) = fs.schedule.next_after(t) else { break };
-                    next.push(esc(&n.with_timezone(&tz).to_rfc3339()));
-                    t = n;
-                }
+                let next: Vec<String> = fs
+                    .schedule
+                    .next_n(now, 3)
+                    .iter()
+                    .map(|n| esc(&n.with_timezone(&tz).to_rfc3339()))
+                    .collect();
                 let name = &flow.spec.name;
                 let manage = me.role.can(Cap::ManageSchedules);
                 let state = match crate::daemon::pause::paused(st, name)? {
