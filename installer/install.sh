@@ -17,7 +17,9 @@
 #            for the PostgreSQL sink and fleet tests), mariadb-server (the MySQL/MariaDB sink tests),
 #            sqlite3, libxml2-utils (xmllint, the goAML XSD check), cmake python3-venv python3-dev
 #            (installer/llm.sh builds llama.cpp's model server from PyPI for the real-model tests),
-#            chromium chromium-driver (the dashboard's browser test), openssl (test certificates)
+#            chromium chromium-driver (the dashboard's browser test), openssl (test certificates),
+#            xdotool (drives the recorder as a human would), zenity yad (real third-party dialogs
+#            for the UI tests), openbox (a window manager for window focus/move tests), x11-utils
 # Rust comes from rustup/cargo (rust-toolchain.toml pins 1.95.0); crates come from crates.io.
 set -euo pipefail
 
@@ -34,7 +36,7 @@ fi
 
 BUILD_PKGS="gcc g++ libc6-dev pkg-config libclang-dev libtesseract-dev libleptonica-dev"
 RUNTIME_PKGS="libtesseract5 tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim xvfb fonts-noto-cjk fonts-dejavu-core"
-TEST_PKGS="poppler-utils postgresql mariadb-server sqlite3 fonts-liberation2 libxml2-utils cmake python3-venv python3-dev python3-tk chromium chromium-driver openssl"
+TEST_PKGS="poppler-utils postgresql mariadb-server sqlite3 fonts-liberation2 libxml2-utils cmake python3-venv python3-dev python3-tk chromium chromium-driver openssl xdotool zenity yad openbox x11-utils"
 
 apt_install() {
     local missing=()

@@ -137,6 +137,39 @@ impl KeyCombo {
     }
 }
 
+/// A top-level window as the desktop reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WindowInfo {
+    /// The platform's window handle (an X11 window id).
+    pub id: u64,
+    /// The title (`_NET_WM_NAME`, else `WM_NAME`).
+    pub title: String,
+    /// The class (`WM_CLASS` instance and class, joined by a dot).
+    pub class: String,
+    /// Left edge of the window's content on the screen.
+    pub x: i32,
+    /// Top edge of the window's content on the screen.
+    pub y: i32,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+}
+
+impl WindowInfo {
+    /// Whether `title` (case-insensitive substring) and `class` (exact, case-insensitive, either
+    /// part of WM_CLASS) both match where given.
+    pub fn matches(&self, title: Option<&str>, class: Option<&str>) -> bool {
+        let t_ok = title.is_none_or(|t| self.title.to_lowercase().contains(&t.to_lowercase()));
+        let c_ok = class.is_none_or(|c| {
+            self.class
+                .split('.')
+                .any(|part| part.eq_ignore_ascii_case(c))
+        });
+        t_ok && c_ok && (title.is_some() || class.is_some())
+    }
+}
+
 /// What replay needs from a desktop. Implementations own their display connection.
 pub trait Desktop {
     /// Width and height of the (first) screen in pixels.
@@ -153,12 +186,39 @@ pub trait Desktop {
     fn type_text(&mut self, text: &str) -> Result<(), DesktopError>;
     /// Presses a key combination.
     fn key(&mut self, combo: &KeyCombo) -> Result<(), DesktopError>;
+    /// Presses the left button at `from`, moves to `to` in steps and releases it there.
+    fn drag(&mut self, from: Point, to: Point) -> Result<(), DesktopError>;
+    /// Turns the wheel by notches at the pointer (positive `dy` scrolls down, `dx` right).
+    fn scroll(&mut self, dx: i32, dy: i32) -> Result<(), DesktopError>;
+    /// The visible top-level windows, bottom to top.
+    fn windows(&mut self) -> Result<Vec<WindowInfo>, DesktopError>;
+    /// Raises a window and gives it the keyboard focus.
+    fn focus_window(&mut self, id: u64) -> Result<(), DesktopError>;
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn matches_windows_by_title_and_class() {
+        let w = WindowInfo {
+            id: 1,
+            title: "Payments entry".into(),
+            class: "form_app.Tk".into(),
+            x: 0,
+            y: 0,
+            width: 10,
+            height: 10,
+        };
+        assert!(w.matches(Some("payments"), None));
+        assert!(w.matches(None, Some("tk")));
+        assert!(w.matches(Some("Entry"), Some("form_app")));
+        assert!(!w.matches(Some("Ledger"), None));
+        assert!(!w.matches(Some("Payments"), Some("Zenity")));
+        assert!(!w.matches(None, None));
+    }
 
     #[test]
     fn parses_combos() {

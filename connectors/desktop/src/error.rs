@@ -27,6 +27,9 @@ pub enum DesktopError {
         /// Why it is not valid.
         message: String,
     },
+    /// Listing or focusing windows failed.
+    #[error("windows: {0}")]
+    Window(String),
     /// Xvfb could not be started.
     #[error("Xvfb: {0}")]
     Xvfb(String),
@@ -37,7 +40,7 @@ pub enum DesktopError {
 pub enum ReplayError {
     /// The anchor of a step was not found on screen within the step's timeout.
     #[error(
-        "step {step} ({name}): anchor {anchor} not found within {timeout_ms} ms (best score {best_score:.3} < threshold {threshold:.2}); screenshot: {screenshot}",
+        "step {step} ({name}): {anchor} not found within {timeout_ms} ms (best score {best_score:.3} < threshold {threshold:.2}; {detail}); screenshot: {screenshot}",
         anchor = anchor.display(),
         screenshot = screenshot.display()
     )]
@@ -53,9 +56,92 @@ pub enum ReplayError {
         /// The threshold that was required.
         threshold: f32,
         /// How long the step polled.
-        timeout_ms: u128,
+        timeout_ms: u64,
+        /// Every signal's best score, and which weak signals alone agreed.
+        detail: String,
         /// The last screenshot searched.
         screenshot: PathBuf,
+    },
+    /// A `wait_for … gone: true` target was still on screen at the timeout.
+    #[error(
+        "step {step} ({name}): {target} still on screen after {timeout_ms} ms; screenshot: {}",
+        screenshot.display()
+    )]
+    StillThere {
+        /// 1-based step number.
+        step: usize,
+        /// The step's name.
+        name: String,
+        /// The target.
+        target: String,
+        /// How long the step polled.
+        timeout_ms: u64,
+        /// The last screenshot.
+        screenshot: PathBuf,
+    },
+    /// No window matched a `focus` step.
+    #[error(
+        "step {step} ({name}): no window matching {window:?} (open: {open}); screenshot: {}",
+        screenshot.display()
+    )]
+    WindowNotFound {
+        /// 1-based step number.
+        step: usize,
+        /// The step's name.
+        name: String,
+        /// The title or class looked for.
+        window: String,
+        /// Titles of the windows that were open.
+        open: String,
+        /// The screen at the timeout.
+        screenshot: PathBuf,
+    },
+    /// `assert_text` did not hold at the timeout.
+    #[error(
+        "step {step} ({name}): expected text {expected:?}, read {found:?}; screenshot: {}",
+        screenshot.display()
+    )]
+    TextMismatch {
+        /// 1-based step number.
+        step: usize,
+        /// The step's name.
+        name: String,
+        /// What the script expects.
+        expected: String,
+        /// What OCR read last.
+        found: String,
+        /// The screen at the timeout.
+        screenshot: PathBuf,
+    },
+    /// A `type: {secret: NAME}` step has no such secret.
+    #[error(
+        "step {step} ({name}): secret {secret:?} was not given: store it with `docket secret set {secret}`"
+    )]
+    MissingSecret {
+        /// 1-based step number.
+        step: usize,
+        /// The step's name.
+        name: String,
+        /// The secret's name.
+        secret: String,
+    },
+    /// Reading text failed (no engine, or the engine failed).
+    #[error("step {step} ({name}): OCR: {message}")]
+    Ocr {
+        /// 1-based step number.
+        step: usize,
+        /// The step's name.
+        name: String,
+        /// Why.
+        message: String,
+    },
+    /// The operator stopped the replay (`--step-through`).
+    #[error("step {step} ({name}): stopped by the operator")]
+    Aborted {
+        /// 1-based step number.
+        step: usize,
+        /// The step's name.
+        name: String,
     },
     /// A `{{variable}}` used by a step has no value.
     #[error("step {step} ({name}): variable {variable:?} has no value")]

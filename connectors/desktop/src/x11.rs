@@ -1,12 +1,15 @@
 //! The X11 backend: XTEST input through `enigo` (x11rb backend), capture with `x11rb` `GetImage`.
 
-use enigo::{Button, Coordinate, Direction, Enigo, Key, Keyboard, Mouse, Settings};
+use enigo::{Axis, Button, Coordinate, Direction, Enigo, Key, Keyboard, Mouse, Settings};
 use image::RgbaImage;
 use x11rb::connection::Connection;
-use x11rb::protocol::xproto::{ConnectionExt as _, ImageFormat, Window};
+use x11rb::protocol::xproto::{
+    Atom, AtomEnum, ClientMessageEvent, ConfigureWindowAux, ConnectionExt as _, EventMask,
+    ImageFormat, InputFocus, MapState, StackMode, Window,
+};
 use x11rb::rust_connection::RustConnection;
 
-use crate::desktop::{Desktop, KeyCombo, KeyName, Modifier, MouseButton, Point};
+use crate::desktop::{Desktop, KeyCombo, KeyName, Modifier, MouseButton, Point, WindowInfo};
 use crate::error::DesktopError;
 
 /// A desktop on an X11 display (a session or an [`crate::Xvfb`]).
@@ -96,6 +99,98 @@ impl X11Desktop {
             self.enigo.key(key, direction).map_err(input_err)?;
         }
         Ok(())
+    }
+}
+
+fn x_err(e: impl std::fmt::Display) -> DesktopError {
+    DesktopError::Window(e.to_string())
+}
+
+impl X11Desktop {
+    fn atom(&self, name: &str) -> Result<Atom, DesktopError> {
+        Ok(self
+            .conn
+            .intern_atom(false, name.as_bytes())
+            .map_err(x_err)?
+            .reply()
+            .map_err(x_err)?
+            .atom)
+    }
+
+    fn prop_bytes(&self, win: Window, prop: Atom, ty: Atom) -> Result<Vec<u8>, DesktopError> {
+        let reply = self
+            .conn
+            .get_property(false, win, prop, ty, 0, 4096)
+            .map_err(x_err)?
+            .reply()
+            .map_err(x_err)?;
+        Ok(reply.value)
+    }
+
+    /// The window manager's client list (bottom to top), or `None` without an EWMH manager.
+    fn client_list(&self) -> Result<Option<Vec<Window>>, DesktopError> {
+        let prop = self.atom("_NET_CLIENT_LIST_STACKING")?;
+        let reply = self
+            .conn
+            .get_property(false, self.root, prop, AtomEnum::WINDOW, 0, 4096)
+            .map_err(x_err)?
+            .reply()
+            .map_err(x_err)?;
+        Ok(reply
+            .value32()
+            .map(|v| v.collect::<Vec<_>>())
+            .filter(|v| !v.is_empty()))
+    }
+
+    fn describe(&self, win: Window) -> Result<Option<WindowInfo>, DesktopError> {
+        let Ok(attrs) = self.conn.get_window_attributes(win).map_err(x_err)?.reply() else {
+            return Ok(None); // destroyed meanwhile
+        };
+        if attrs.map_state != MapState::VIEWABLE || attrs.override_redirect {
+            return Ok(None);
+        }
+        let utf8 = self.atom("UTF8_STRING")?;
+        let net_name = self.atom("_NET_WM_NAME")?;
+        let mut title =
+            String::from_utf8_lossy(&self.prop_bytes(win, net_name, utf8)?).into_owned();
+        if title.is_empty() {
+            title = String::from_utf8_lossy(&self.prop_bytes(
+                win,
+                AtomEnum::WM_NAME.into(),
+                AtomEnum::STRING.into(),
+            )?)
+            .into_owned();
+        }
+        let class_raw = self.prop_bytes(win, AtomEnum::WM_CLASS.into(), AtomEnum::STRING.into())?;
+        if title.is_empty() && class_raw.is_empty() {
+            return Ok(None);
+        }
+        let class = class_raw
+            .split(|b| *b == 0)
+            .filter(|p| !p.is_empty())
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .collect::<Vec<_>>()
+            .join(".");
+        let Ok(geo) = self.conn.get_geometry(win).map_err(x_err)?.reply() else {
+            return Ok(None);
+        };
+        let Ok(pos) = self
+            .conn
+            .translate_coordinates(win, self.root, 0, 0)
+            .map_err(x_err)?
+            .reply()
+        else {
+            return Ok(None);
+        };
+        Ok(Some(WindowInfo {
+            id: u64::from(win),
+            title,
+            class,
+            x: i32::from(pos.dst_x),
+            y: i32::from(pos.dst_y),
+            width: u32::from(geo.width),
+            height: u32::from(geo.height),
+        }))
     }
 }
 
@@ -216,5 +311,95 @@ impl Desktop for X11Desktop {
         let mods: Vec<Modifier> = combo.modifiers.iter().rev().copied().collect();
         let release = self.hold(&mods, Direction::Release);
         res.and(release)
+    }
+
+    fn drag(&mut self, from: Point, to: Point) -> Result<(), DesktopError> {
+        self.move_to(from)?;
+        self.enigo
+            .button(Button::Left, Direction::Press)
+            .map_err(input_err)?;
+        // Intermediate motion, so that toolkits see a drag and not a jump.
+        let steps = 12;
+        let mut res = Ok(());
+        for i in 1..=steps {
+            let p = Point {
+                x: from.x + (to.x - from.x) * i / steps,
+                y: from.y + (to.y - from.y) * i / steps,
+            };
+            res = self.move_to(p);
+            if res.is_err() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(8));
+        }
+        let release = self
+            .enigo
+            .button(Button::Left, Direction::Release)
+            .map_err(input_err);
+        res.and(release)
+    }
+
+    fn scroll(&mut self, dx: i32, dy: i32) -> Result<(), DesktopError> {
+        if dy != 0 {
+            self.enigo.scroll(dy, Axis::Vertical).map_err(input_err)?;
+        }
+        if dx != 0 {
+            self.enigo.scroll(dx, Axis::Horizontal).map_err(input_err)?;
+        }
+        Ok(())
+    }
+
+    fn windows(&mut self) -> Result<Vec<WindowInfo>, DesktopError> {
+        let wins = match self.client_list()? {
+            Some(list) => list,
+            None => {
+                // No window manager: the top-level windows are the root's children.
+                self.conn
+                    .query_tree(self.root)
+                    .map_err(x_err)?
+                    .reply()
+                    .map_err(x_err)?
+                    .children
+            }
+        };
+        let mut out = Vec::new();
+        for w in wins {
+            if let Some(info) = self.describe(w)? {
+                out.push(info);
+            }
+        }
+        Ok(out)
+    }
+
+    fn focus_window(&mut self, id: u64) -> Result<(), DesktopError> {
+        let win = Window::try_from(id).map_err(|_| x_err(format!("no X11 window {id:#x}")))?;
+        if self.client_list()?.is_some() {
+            // An EWMH window manager decides: ask it (source 2 = a pager/automation tool).
+            let active = self.atom("_NET_ACTIVE_WINDOW")?;
+            let event = ClientMessageEvent::new(32, win, active, [2, 0, 0, 0, 0]);
+            self.conn
+                .send_event(
+                    false,
+                    self.root,
+                    EventMask::SUBSTRUCTURE_REDIRECT | EventMask::SUBSTRUCTURE_NOTIFY,
+                    event,
+                )
+                .map_err(x_err)?;
+        } else {
+            self.conn
+                .configure_window(win, &ConfigureWindowAux::new().stack_mode(StackMode::ABOVE))
+                .map_err(x_err)?;
+            self.conn
+                .set_input_focus(InputFocus::PARENT, win, x11rb::CURRENT_TIME)
+                .map_err(x_err)?;
+        }
+        self.conn.flush().map_err(x_err)?;
+        // Round trip so the request is processed before the next input event.
+        self.conn
+            .get_input_focus()
+            .map_err(x_err)?
+            .reply()
+            .map_err(x_err)?;
+        Ok(())
     }
 }
