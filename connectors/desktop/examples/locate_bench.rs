@@ -1,6 +1,6 @@
 //! Time to locate an anchor on a 1920×1080 screenshot (template path).
 //!
-//! `cargo run --release -p docket-desktop --example locate_bench [-- SCREEN.png]`
+//! `cargo run --release -p docket-desktop --example locate_bench [-- SCREEN.png | --save-screen OUT.png]`
 //!
 //! Without a screenshot, a synthetic desktop-like screen is drawn (window frames, text-like
 //! strokes, buttons). Anchors of typical UI sizes are cut from it and located at scale 1 and on the
@@ -73,7 +73,18 @@ fn time(screen_img: &RgbaImage, t: &Template) -> (f64, f64, docket_desktop::Matc
 }
 
 fn main() {
-    let screen = match std::env::args().nth(1) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, path] = args.as_slice()
+        && flag == "--save-screen"
+    {
+        // The synthetic screen as a PNG, for benches/locate_compare.sh (pyautogui on the same pixels).
+        synthetic_screen()
+            .save(path)
+            .expect("write the synthetic screen");
+        println!("synthetic screen written to {path}");
+        return;
+    }
+    let screen = match args.first() {
         Some(p) => image::open(p).expect("read screenshot").to_rgba8(),
         None => synthetic_screen(),
     };

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Anchor location on 1920x1080 screenshots: Docket (docket-desktop's multi-scale NCC) side by side
+# with pyautogui's search (pyscreeze.locate + OpenCV), on the same PNG files, plus the OCR path.
+#
+#   benches/locate_compare.sh [OUTDIR] [RUNS]      (defaults: /tmp/docket-locate-compare, 15)
+#
+# Needs: Xvfb and python3-tk (the Tk form fixture is screenshotted on an owned 1920x1080 Xvfb),
+# tesseract-ocr, and PyPI access once for the venv (~/.cache/docket/bench-venv: pyscreeze,
+# opencv-python-headless, pillow). pyautogui itself is not installed: locateOnScreen is a screen
+# grab followed by pyscreeze.locate(needle, grab, confidence=...), and grabbing is not what is
+# compared; pyscreeze.locate on the saved PNGs needs no display.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+out="${1:-/tmp/docket-locate-compare}"
+runs="${2:-15}"
+venv="${HOME}/.cache/docket/bench-venv"
+mkdir -p "$out"
+
+if [[ ! -x "$venv/bin/python" ]] || ! "$venv/bin/python" -c 'import pyscreeze, cv2, PIL' 2>/dev/null; then
+    echo "== creating $venv (PyPI: pyscreeze opencv-python-headless pillow)"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet pyscreeze opencv-python-headless pillow
+fi
+
+echo "== building the examples (release)"
+(cd "$root" && cargo build --release --quiet -p docket-desktop --example locate_bench --example locate_compare)
+bin="$root/target/release/examples"
+
+echo "== machine"
+echo "$(nproc) cores, $(uptime | sed 's/.*load average/load average/')"
+
+echo "== preparing screenshots and anchors in $out"
+"$bin/locate_bench" --save-screen "$out/synthetic.png"
+"$bin/locate_compare" prepare "$out" "$out/synthetic.png"
+
+echo "== Docket (docket-desktop locate: screen preparation + multi-scale NCC)"
+"$bin/locate_compare" time "$out/manifest.tsv" "$runs" | tee "$out/docket.tsv"
+
+echo "== pyautogui / OpenCV (pyscreeze.locate, confidence 0.9; and a naive OpenCV multi-scale loop)"
+"$venv/bin/python" "$here/pyautogui_locate.py" "$out/manifest.tsv" "$runs" | tee "$out/pyscreeze.tsv"
+
+echo "== OCR path (tesseract CLI, --psm 11, OMP_THREAD_LIMIT=1) on the 1920x1080 Tk screenshot"
+echo "Counterparty label is at $(cat "$out/tk-counterparty-label.txt") (x y w h)"
+"$bin/locate_compare" ocr "$out/tk.png" Counterparty "$runs" | tee "$out/ocr.txt"
+
+echo "== load after the runs: $(uptime | sed 's/.*load average/load average/')"
