@@ -231,7 +231,7 @@ pub fn describe_sink(spec: &SinkSpec) -> String {
         SinkSpec::Sqlite { path } => format!("sqlite:{}", path.display()),
         SinkSpec::Postgres { url } => format!("{spec:?}").replace(url.as_str(), "<url>"),
         SinkSpec::FileDrop { dir, format } => format!("file:{} ({format:?})", dir.display()),
-        SinkSpec::Rest { .. } | SinkSpec::Mysql { .. } => spec.describe(),
+        SinkSpec::Rest { .. } | SinkSpec::Mysql { .. } | SinkSpec::Ui { .. } => spec.describe(),
     }
 }
 

@@ -111,6 +111,31 @@ pub enum SinkSpec {
         /// `mysql://user[:password]@host[:port]/db`; never logged with its password.
         url: String,
     },
+    /// A desktop application: each record typed into its form by a UI script. The agent opens
+    /// this kind itself (it owns the display, the OCR engine, the secret store and the journal of
+    /// entered records); [`open`] refuses it.
+    Ui {
+        /// The UI script file.
+        script: PathBuf,
+        /// Command started through `sh -c` on the display before the first record.
+        #[serde(default)]
+        app: Option<String>,
+        /// Working folder of `app`.
+        workdir: PathBuf,
+        /// X display to drive; `None`: a headless one when `headless`, else `$DISPLAY` or
+        /// headless when unset.
+        #[serde(default)]
+        display: Option<String>,
+        /// Start and own a virtual display.
+        #[serde(default)]
+        headless: bool,
+        /// Size of a headless display.
+        screen: [u32; 2],
+        /// Tesseract languages joined with `+`.
+        ocr_languages: String,
+        /// Longest one batch may take, in seconds (checked between records).
+        timeout_secs: u64,
+    },
 }
 
 impl SinkSpec {
@@ -125,6 +150,7 @@ impl SinkSpec {
                 url, method, auth, ..
             } => rest::describe(url, *method, auth.as_ref()),
             SinkSpec::Mysql { url } => mysql::redacted_url(url),
+            SinkSpec::Ui { script, .. } => format!("ui:{}", script.display()),
         }
     }
 }
@@ -162,6 +188,26 @@ impl std::fmt::Debug for SinkSpec {
                 .debug_struct("Mysql")
                 .field("url", &mysql::redacted_url(url))
                 .finish(),
+            SinkSpec::Ui {
+                script,
+                app,
+                workdir,
+                display,
+                headless,
+                screen,
+                ocr_languages,
+                timeout_secs,
+            } => f
+                .debug_struct("Ui")
+                .field("script", script)
+                .field("app", app)
+                .field("workdir", workdir)
+                .field("display", display)
+                .field("headless", headless)
+                .field("screen", screen)
+                .field("ocr_languages", ocr_languages)
+                .field("timeout_secs", timeout_secs)
+                .finish(),
         }
     }
 }
@@ -188,5 +234,11 @@ pub fn open(spec: &SinkSpec) -> Result<Box<dyn Sink>, SinkError> {
             *max_attempts,
         )?),
         SinkSpec::Mysql { url } => Box::new(MysqlSink::connect(url)?),
+        SinkSpec::Ui { .. } => {
+            return Err(SinkError::misconfigured(
+                "a `ui` target is opened by the agent (it owns the display and the journal of \
+                 entered records), not by docket_connectors::open",
+            ));
+        }
     })
 }

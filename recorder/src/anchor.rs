@@ -177,7 +177,53 @@ pub struct ScreenWord {
     pub bbox: BBox,
 }
 
-/// Reads the words of a region around `at` (upscaled ×2 for Tesseract), in screen pixels.
+/// Reads the words of `r` (upscaled `scale`× for Tesseract), in screen pixels.
+fn read_rect(
+    ocr: &mut dyn Ocr,
+    languages: &str,
+    shot: &RgbaImage,
+    r: Rect,
+    scale: u32,
+) -> Result<Vec<ScreenWord>, docket_core::ocr::OcrError> {
+    if r.w < 8 || r.h < 8 {
+        return Ok(Vec::new());
+    }
+    let region = imageops::crop_imm(shot, r.x as u32, r.y as u32, r.w, r.h).to_image();
+    let big = imageops::resize(
+        &region,
+        r.w * scale,
+        r.h * scale,
+        imageops::FilterType::CatmullRom,
+    );
+    let gray = image::DynamicImage::ImageRgba8(big).to_luma8();
+    let page = PageImage {
+        width: gray.width(),
+        height: gray.height(),
+        channels: 1,
+        pixels: gray.into_raw(),
+        dpi: 72.0 * scale as f32,
+    };
+    let words = ocr.recognise(&page, languages)?;
+    let k = scale as f32;
+    Ok(words
+        .into_iter()
+        .filter(|w| w.confidence >= 0.4 && w.text.chars().any(char::is_alphanumeric))
+        .map(|w| ScreenWord {
+            text: w.text,
+            bbox: BBox {
+                x0: r.x as f32 + w.bbox.x0 / k,
+                y0: r.y as f32 + w.bbox.y0 / k,
+                x1: r.x as f32 + w.bbox.x1 / k,
+                y1: r.y as f32 + w.bbox.y1 / k,
+            },
+        })
+        .collect())
+}
+
+/// Reads the words around `at`: a broad region (×2) for captions and labels above, and the
+/// click's own row left of it (×3, where a field's label is; short words such as "PIN" are read
+/// far more reliably alone on a strip than inside a block). Row words replace the broad
+/// reading's words in that strip.
 pub fn read_around(
     ocr: &mut dyn Ocr,
     languages: &str,
@@ -185,37 +231,35 @@ pub fn read_around(
     at: Point,
 ) -> Result<Vec<ScreenWord>, docket_core::ocr::OcrError> {
     let (sw, sh) = shot.dimensions();
-    let r = Rect {
+    let broad = Rect {
         x: at.x - OCR_REGION.0 as i32 * 2 / 3,
         y: at.y - OCR_REGION.1 as i32 / 2,
         w: OCR_REGION.0,
         h: OCR_REGION.1,
     }
     .clamp_into(sw, sh);
-    let region = imageops::crop_imm(shot, r.x as u32, r.y as u32, r.w, r.h).to_image();
-    let big = imageops::resize(&region, r.w * 2, r.h * 2, imageops::FilterType::CatmullRom);
-    let gray = image::DynamicImage::ImageRgba8(big).to_luma8();
-    let page = PageImage {
-        width: gray.width(),
-        height: gray.height(),
-        channels: 1,
-        pixels: gray.into_raw(),
-        dpi: 144.0,
+    let x0 = (at.x - 360).max(0);
+    let strip = Rect {
+        x: x0,
+        y: at.y - 15,
+        w: (at.x - 2 - x0).max(0) as u32,
+        h: 30,
+    }
+    .clamp_into(sw, sh);
+    let row = read_rect(ocr, languages, shot, strip, 3)?;
+    let in_strip = |w: &ScreenWord| {
+        let (cx, cy) = ((w.bbox.x0 + w.bbox.x1) / 2.0, (w.bbox.y0 + w.bbox.y1) / 2.0);
+        cx >= strip.x as f32
+            && cx < (strip.x + strip.w as i32) as f32
+            && cy >= strip.y as f32
+            && cy < (strip.y + strip.h as i32) as f32
     };
-    let words = ocr.recognise(&page, languages)?;
-    Ok(words
+    let mut words: Vec<ScreenWord> = read_rect(ocr, languages, shot, broad, 2)?
         .into_iter()
-        .filter(|w| w.confidence >= 0.5 && w.text.chars().any(char::is_alphanumeric))
-        .map(|w| ScreenWord {
-            text: w.text,
-            bbox: BBox {
-                x0: r.x as f32 + w.bbox.x0 / 2.0,
-                y0: r.y as f32 + w.bbox.y0 / 2.0,
-                x1: r.x as f32 + w.bbox.x1 / 2.0,
-                y1: r.y as f32 + w.bbox.y1 / 2.0,
-            },
-        })
-        .collect())
+        .filter(|w| !in_strip(w))
+        .collect();
+    words.extend(row);
+    Ok(words)
 }
 
 /// The element's own text and its label, from the words around a click.
@@ -268,10 +312,20 @@ pub fn texts(words: &[ScreenWord], at: Point) -> Texts {
                 && px <= w.bbox.x1 + 24.0
         })
         .collect();
-    if let Some((t, _)) = groups(&under, 12.0).into_iter().min_by(|a, b| {
-        let d = |bb: &BBox| ((bb.x0 + bb.x1) / 2.0 - px).abs();
-        d(&a.1).total_cmp(&d(&b.1))
-    }) {
+    // A caption is centred on its element (a button); words beside the click, such as the
+    // content of a field clicked near its left edge, are not the element's text.
+    let centred = |bb: &BBox| {
+        let half = (bb.x1 - bb.x0) / 2.0;
+        ((bb.x0 + bb.x1) / 2.0 - px).abs() <= (half * 0.5).max(12.0)
+    };
+    if let Some((t, _)) = groups(&under, 12.0)
+        .into_iter()
+        .filter(|(_, b)| centred(b))
+        .min_by(|a, b| {
+            let d = |bb: &BBox| ((bb.x0 + bb.x1) / 2.0 - px).abs();
+            d(&a.1).total_cmp(&d(&b.1))
+        })
+    {
         out.text = Some(t);
     }
     let rest: Vec<&ScreenWord> = words.iter().filter(|w| !under.contains(w)).collect();

@@ -9,8 +9,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 mod schedule;
+mod ui;
 
 pub use schedule::{AlertConfig, Days, EmailConfig, MisfireConfig, ScheduleConfig, Shift, SmtpTls};
+pub use ui::UiSink;
 
 /// Whether a value is its type's default (serde leaves such fields out when writing).
 pub(crate) fn is_default<T: Default + PartialEq>(value: &T) -> bool {
@@ -205,7 +207,7 @@ pub enum OnFailedChecks {
 pub struct WriteConfig {
     /// Id of the earlier `extract` step whose records are written.
     pub from: String,
-    /// Where the records go: exactly one of `sqlite`, `postgres`, `mysql`, `file`, `rest`.
+    /// Where the records go: exactly one of `sqlite`, `postgres`, `mysql`, `file`, `rest`, `ui`.
     pub sink: SinkConfig,
     /// Target table (for `file` sinks: the output file's base name). Letters, digits and `_`,
     /// optionally prefixed by a schema (`backoffice.transactions`).
@@ -237,6 +239,8 @@ pub enum SinkConfig {
 #[serde(deny_unknown_fields)]
 pub struct SqliteSink {
     /// Database file, relative to the workflow file's folder (or absolute).
+    /// A desktop application: each record is typed into its form by a UI script.
+    Ui(UiSink),
     pub path: String,
 }
 

@@ -26,16 +26,17 @@ pub use config::{
     HeaderAuthConfig, HttpMethod, IngestConfig, LlmConfig, MisfireConfig, MysqlSink,
     OnFailedChecks, PostgresSink, RawWorkflow, ReportConfig, RequiresConfig, RestAuthConfig,
     RestSink, ScheduleConfig, ScreenConfig, Shift, SinkConfig, SmtpTls, SqliteSink, StepConfig,
-    StepKind, WriteConfig,
+    StepKind, UiSink, WriteConfig,
 };
 pub use plan::{
     Action, AlertPlan, Column, DbUrl, EmailPlan, ExtractPlan, IngestPlan, LlmPlan, Misfire, Plan,
     PlanStep, PostgresUrl, ReportPlan, Requires, RestAuth, Schedule, SchemaRef, ScreenPlan, Sink,
-    Source, StepRef, WritePlan,
+    Source, StepRef, UiDisplay, UiPlan, WritePlan,
 };
 pub use problem::{CODES, Pos, Problem, render_problems};
 pub use tree::Spans;
 pub use validate::BUILTIN_SCHEMAS;
+pub use validate::ui::{UiScriptFacts, check_ui_scripts};
 
 /// A workflow whose shape is right (keys, types, choices), with the source positions of its
 /// parts, ready for [`validate`].

@@ -13,12 +13,15 @@ use sha2::{Digest, Sha256};
 use crate::config::{FileFormat, OnFailedChecks};
 
 mod schedule;
+mod ui;
 
 pub use crate::config::HttpMethod;
 pub use schedule::{
     AlertPlan, DEFAULT_CATCH_UP_MAX, DEFAULT_RETRY_BACKOFF, Days, EmailPlan, Misfire, Schedule,
     Shift, SmtpTls,
 };
+pub(crate) use ui::parse_screen;
+pub use ui::{DEFAULT_UI_SCREEN, DEFAULT_UI_TIMEOUT, UiDisplay, UiPlan};
 
 /// A validated workflow, ready to run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -225,6 +228,8 @@ pub enum Sink {
 
 /// How a REST sink authenticates; every credential is a secret name, resolved by the agent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    /// A desktop application, one form per record (the `ui` target).
+    Ui(UiPlan),
 #[serde(rename_all = "snake_case")]
 pub enum RestAuth {
     /// `Authorization: Bearer <secret>`.

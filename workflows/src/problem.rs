@@ -118,6 +118,18 @@ pub const CODES: &[(&str, &str)] = &[
         "W033",
         "`redact: false` with an LLM endpoint that is not on this machine (or not named)",
     ),
+    (
+        "W034",
+        "`ui` target settings that do not go together or are malformed (`display` with `headless: true`, display name, screen size)",
+    ),
+    (
+        "W035",
+        "a `ui` target's `app` command carries a literal password or token: type a secret in the script instead",
+    ),
+    (
+        "W036",
+        "the `ui` target's script cannot be used (missing, does not load, not exactly one top-level `for_each`)",
+    ),
 ];
 
 /// Render problems like a compiler does: `file:line:col`, the source line, a caret under the

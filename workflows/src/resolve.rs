@@ -123,6 +123,7 @@ pub fn build(raw: &RawWorkflow, base_dir: &Path) -> Option<Plan> {
                         max_attempts: r.max_attempts,
                     },
                 };
+                    SinkConfig::Ui(u) => Sink::Ui(crate::validate::ui::resolve(u, base_dir)?),
                 Action::Write(WritePlan {
                     from,
                     sink,

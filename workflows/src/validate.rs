@@ -49,6 +49,7 @@ pub(crate) const DEFAULT_SCREEN_ZONE: &str = "Asia/Shanghai";
 mod llm;
 mod schedule;
 mod sinks;
+pub(crate) mod ui;
 pub(crate) mod values;
 
 type Complaint = (String, String);

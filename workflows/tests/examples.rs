@@ -201,7 +201,7 @@ fn every_example_parses_validates_and_round_trips() {
             "{name} after a write-back:\n{written}"
         );
     }
-    assert_eq!(seen, 6);
+    assert_eq!(seen, 7);
 }
 
 #[test]

@@ -47,7 +47,7 @@ pub fn load_plan(path: &Path) -> Result<Plan> {
     } else {
         base
     };
-    docket_workflow::load(&yaml, &base).map_err(|problems| {
+    crate::runner::ui::load_checked(&yaml, &base).map_err(|problems| {
         eprint!(
             "{}",
             docket_workflow::render_problems(&path.display().to_string(), &yaml, &problems)
@@ -181,6 +181,9 @@ pub fn flow_from_plan(plan: &Plan, file: &Path) -> Result<FlowSpec> {
                         dir: dir.clone(),
                         format: match format {
                             docket_workflow::config::FileFormat::Csv => {
+                    Sink::Ui(u) => {
+                        crate::runner::ui::spec_from_plan(u, &crate::secrets::process_data_dir())?
+                    }
                                 docket_connectors::FileFormat::Csv
                             }
                             docket_workflow::config::FileFormat::Jsonl => {

@@ -71,10 +71,12 @@ pub(super) fn deliver(
     }
     let sink = match sinks.entry(w.step_id.clone()) {
         std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-        std::collections::hash_map::Entry::Vacant(e) => match docket_connectors::open(&w.sink) {
-            Ok(s) => e.insert(s),
-            Err(err) => return retry_or_reject(store, run_id, w, sha, rows.len(), err),
-        },
+        std::collections::hash_map::Entry::Vacant(e) => {
+            match super::ui::open(&w.sink, run_id, &w.step_id) {
+                Ok(s) => e.insert(s),
+                Err(err) => return retry_or_reject(store, run_id, w, sha, rows.len(), err),
+            }
+        }
     };
     let target = format!("{} {}", sink.describe(), w.table);
     match sink.write_batch(&w.table, &records) {

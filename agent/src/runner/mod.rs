@@ -10,6 +10,7 @@
 mod deliver;
 mod files;
 mod stage;
+pub mod ui;
 
 pub use files::{atomic_write, list_inbox};
 

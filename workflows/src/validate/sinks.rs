@@ -1,5 +1,6 @@
 //! Rules of `write: sink:` the schema cannot express: database URLs and their secrets, paths of
-//! file-based sinks, and the REST sink's URL, authentication and timeout.
+//! file-based sinks, the REST sink's URL, authentication and timeout, and the `ui` target
+//! (`ui.rs`).
 //!
 //! Credentials never live in the workflow file: URLs that carry them are refused with a pointer
 //! to the secret store, and messages never repeat a password.
@@ -57,6 +58,9 @@ pub(super) fn check(sink: &Value, sbase: &str, push: &mut Push<'_>) {
     }
     if let Some(rest) = sink.get("rest") {
         check_rest(rest, &child(sbase, "rest"), push);
+    }
+    if let Some(ui) = sink.get("ui") {
+        super::ui::check(ui, &child(sbase, "ui"), push);
     }
 }
 
