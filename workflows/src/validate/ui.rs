@@ -234,8 +234,8 @@ pub fn check_ui_scripts(
             Err(message) => problem(
                 "W036",
                 format!("the UI script cannot be used: {message}"),
-                "check the path (relative to the workflow file's folder) and run `docket replay \
-                 SCRIPT --dry-run` to see the script's own problems",
+                "check the path (relative to the workflow file's folder); a script that does not \
+                 load says which step is wrong",
             ),
             Ok(facts) => {
                 if facts.top_level_for_each != 1 {
