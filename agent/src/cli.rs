@@ -86,6 +86,11 @@ pub enum Command {
         after_help = "Examples:\n  docket replay form.yaml --records txns.jsonl --display :0\n  docket replay form.yaml --records txns.json --headless --screen 1280x1024 --app 'legacy-app --user clerk'\n\nExit codes: 0 all records entered, 1 a step could not find its target (DK-E0602: step, best score, screenshot), 2 bad script or records."
     )]
     Replay(commands::replay::ReplayArgs),
+    /// Record a UI workflow from global mouse and keyboard capture into a replayable script.
+    #[command(
+        after_help = "Examples:\n  docket record form.yaml --display :0\n  docket record form.yaml --headless --screen 1280x1024 --app 'legacy-app' --secret-field 'Teller code'\n\nStop with the stop hotkey (default ctrl+alt+shift+s) or Ctrl-C. Typing into password/PIN fields is written as a secret reference, never the characters.\n\nExit codes: 0 recorded, 2 bad arguments or no display (DK-E0601)."
+    )]
+    Record(commands::record::RecordArgs),
     /// Share work among agents through one PostgreSQL store: queue, leases, heartbeats.
     #[command(subcommand)]
     Fleet(commands::fleet::FleetCommand),
@@ -174,6 +179,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Screen(args) => commands::screen::run(g, &args),
         Command::Daemon(a) => commands::daemon::run(g, &a),
         Command::Replay(a) => commands::replay::run(g, &a),
+        Command::Record(a) => commands::record::run(g, &a),
         Command::Schedule(commands::daemon::ScheduleCommand::List(a)) => {
             commands::daemon::list(g, &a)
         }

@@ -10,6 +10,7 @@ pub mod explain;
 pub mod extract;
 pub mod fleet;
 pub mod rates;
+pub mod record;
 pub mod replay;
 pub mod run;
 pub mod schema;
