@@ -81,9 +81,9 @@ pub enum Command {
     /// Next fire times of scheduled flows, and the ticks the daemon recorded.
     #[command(subcommand)]
     Schedule(commands::daemon::ScheduleCommand),
-    /// Replay a recorded UI script against a desktop application, once per record.
+    /// Replay a recorded UI script against a desktop application, for each record.
     #[command(
-        after_help = "Examples:\n  docket replay form.yaml --records txns.jsonl --display :0\n  docket replay form.yaml --records txns.json --headless --screen 1280x1024 --app 'legacy-app --user clerk'\n\nExit codes: 0 all records entered, 1 a step could not find its target (DK-E0602: step, best score, screenshot), 2 bad script or records."
+        after_help = "Examples:\n  docket replay form.yaml --records txns.jsonl --display :0\n  docket replay form.yaml --records txns.json --headless --screen 1280x1024 --app 'legacy-app --user clerk'\n  docket replay form.yaml --records txns.jsonl --dry-run\n\nExit codes: 0 all records entered, 1 a step failed or a record was skipped (DK-E0602: step, record, every signal's best score, screenshot), 2 bad script, anchors, records or a missing secret."
     )]
     Replay(commands::replay::ReplayArgs),
     /// Record a UI workflow from global mouse and keyboard capture into a replayable script.

@@ -4,7 +4,9 @@
 //! display it starts itself, with the app started by `--app`; the app's own saved file must hold
 //! exactly those records, each step leaves evidence, and the ledger lists each record. With the
 //! Save button hidden, the replay stops with DK-E0602 naming the step, the best score and the
-//! screenshot, and nothing is saved. Skips only when Xvfb cannot start here.
+//! screenshot, and nothing is saved. The same script looped with `for_each`, a secret and
+//! `on_error: skip_record` enters the good records once and names the skipped one; `--dry-run`
+//! and `--step-through` are checked on the way. Skips only when Xvfb cannot start here.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test set-up: a panic is the failure report
 
@@ -235,4 +237,159 @@ fn replay_enters_each_record_into_the_desktop_app_headless() {
     assert_eq!(count("replay_failed"), 1);
     let o = docket(&["--data-dir", &data, "audit", "verify"], &[]).unwrap();
     assert!(o.status.success(), "{}", out(&o));
+}
+
+/// The recorded script turned into one replay looping over the records: the counterparty comes
+/// from the secret store (here its container stand-in, `DOCKET_SECRET_CP_REF`), record 3 lacks
+/// its date and is skipped by `on_error`, the rest are entered once. `--dry-run` checks the
+/// secret, anchors and records first without a display; `--step-through` stops when told to.
+#[test]
+fn replay_loops_over_records_with_a_secret_skips_a_bad_one_and_checks_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(script) = record(dir.path()) else {
+        return;
+    };
+    let recorded = std::fs::read_to_string(&script).unwrap();
+    let body: String = recorded
+        .lines()
+        .skip(1)
+        .map(|l| format!("      {l}\n"))
+        .collect::<String>()
+        .replacen(
+            "        - type: \"{{record.date}}\"\n",
+            "        - type: \"{{record.date}}\"\n          on_error: {then: skip_record}\n",
+            1,
+        )
+        .replace(
+            "        - type: \"{{record.counterparty}}\"\n",
+            "        - type: {secret: cp_ref}\n",
+        );
+    let looped = dir.path().join("looped.yaml");
+    std::fs::write(
+        &looped,
+        format!("steps:\n  - for_each:\n      steps:\n{body}"),
+    )
+    .unwrap();
+    let recs: String = RECORDS
+        .iter()
+        .enumerate()
+        .map(|(i, (d, a, c))| {
+            let mut v = serde_json::json!({"date": d, "amount": a, "counterparty": c});
+            if i == 2 {
+                v.as_object_mut().unwrap().remove("date");
+            }
+            v.to_string() + "\n"
+        })
+        .collect();
+    let records = dir.path().join("records.jsonl");
+    std::fs::write(&records, recs).unwrap();
+    let data = dir.path().join("data").display().to_string();
+    let saved = dir.path().join("saved.csv");
+    let secret = "CP-REF-0042-XYZ";
+    let looped_s = looped.display().to_string();
+    let records_s = records.display().to_string();
+    let base = [
+        "--data-dir",
+        &data,
+        "--json",
+        "replay",
+        &looped_s,
+        "--records",
+        &records_s,
+    ];
+
+    // Dry run without the secret: refused before any display is touched.
+    let o = docket(&[&base[..], &["--dry-run"]].concat(), &[]).unwrap();
+    assert_ne!(o.status.code(), Some(0));
+    assert!(
+        err(&o).contains("DK-E0205") && err(&o).contains("docket secret set cp_ref"),
+        "{}",
+        err(&o)
+    );
+    // With it: the plan, and nothing run.
+    let env = [("DOCKET_SECRET_CP_REF", secret)];
+    let o = docket(&[&base[..], &["--dry-run"]].concat(), &env).unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let plan: serde_json::Value = serde_json::from_str(out(&o).trim()).unwrap();
+    assert_eq!(plan["for_each"], true);
+    assert_eq!(plan["records"], 5);
+    assert_eq!(plan["runs"], 1);
+    assert_eq!(plan["secrets"], serde_json::json!(["cp_ref"]));
+    assert_eq!(plan["steps"][0], "1  for_each");
+    assert!(!out(&o).contains(secret));
+
+    let app = format!(
+        "exec {} {} --out {}",
+        python_with_tk(),
+        fixture().display(),
+        saved.display()
+    );
+    let display = ["--headless", "--screen", "1024x768", "--app", &app];
+    // Step-through, answered "q" at the first step: nothing is entered.
+    let mut child = std::process::Command::new(common::docket_bin())
+        .args([&base[..], &display[..], &["--step-through"]].concat())
+        .envs(env)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(b"q\n").unwrap();
+    }
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(err(&o).contains("stopped by the operator"), "{}", err(&o));
+    assert!(!saved.exists() || std::fs::read_to_string(&saved).unwrap().is_empty());
+
+    // The real run: four records entered, record 3 skipped and named.
+    let o = docket(&[&base[..], &display[..]].concat(), &env).unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}\n{}", out(&o), err(&o));
+    let e = err(&o);
+    assert!(
+        e.contains("1 of 5 record(s) skipped")
+            && e.contains("record 3")
+            && e.contains("record.date"),
+        "{e}"
+    );
+    let rows: Vec<String> = std::fs::read_to_string(&saved)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let expected: Vec<String> = RECORDS
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 2)
+        .map(|(_, (d, a, _))| format!("{d},{a},{secret}"))
+        .collect();
+    assert_eq!(rows, expected, "exactly the four good records, once each");
+    let v: serde_json::Value = serde_json::from_str(out(&o).trim()).unwrap();
+    assert_eq!(v["done"], 4);
+    // The secret is nowhere in what Docket printed or ledgered.
+    assert!(!out(&o).contains(secret) && !e.contains(secret));
+    let conn = rusqlite::Connection::open(Path::new(&data).join("docket.db")).unwrap();
+    let ledger: Vec<String> = conn
+        .prepare("SELECT kind || ' ' || payload FROM ledger")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        ledger
+            .iter()
+            .filter(|l| l.starts_with("replay_record "))
+            .count(),
+        4
+    );
+    assert_eq!(
+        ledger
+            .iter()
+            .filter(|l| l.starts_with("replay_skipped "))
+            .count(),
+        1
+    );
+    assert!(ledger.iter().all(|l| !l.contains(secret)));
 }

@@ -194,6 +194,9 @@ pub trait Desktop {
     fn windows(&mut self) -> Result<Vec<WindowInfo>, DesktopError>;
     /// Raises a window and gives it the keyboard focus.
     fn focus_window(&mut self, id: u64) -> Result<(), DesktopError>;
+    /// The window that has the keyboard focus (or, where the keyboard follows the pointer, the
+    /// top-level window under the pointer), if any.
+    fn active_window(&mut self) -> Result<Option<WindowInfo>, DesktopError>;
 }
 
 #[cfg(test)]

@@ -165,7 +165,8 @@ pub fn read_words(
     if w < 4 || h < 4 {
         return Ok(Vec::new());
     }
-    let region = crop_imm(shot, x, y, w, h).to_image();
+    let mut region = crop_imm(shot, x, y, w, h).to_image();
+    erase_rules(&mut region);
     let big = resize(&region, w * 2, h * 2, FilterType::CatmullRom);
     let pixels: Vec<u8> = big.pixels().flat_map(|p| [p[0], p[1], p[2]]).collect();
     let page = PageImage {
@@ -185,6 +186,71 @@ pub fn read_words(
         );
     }
     Ok(words)
+}
+
+/// Dark horizontal runs of at least this many pixels are rules or borders, not text.
+const RULE_H: usize = 40;
+/// Dark vertical runs of at least this many pixels (taller than UI capitals) are borders.
+const RULE_V: usize = 20;
+
+/// Paints long dark horizontal and vertical runs (entry borders, focus rings, table rules) in the
+/// colour around them. Tesseract drops text that touches such lines: a label next to a focused
+/// entry's black frame is not read at all without this.
+fn erase_rules(img: &mut RgbaImage) {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let dark: Vec<bool> = img
+        .pixels()
+        .map(|p| (u32::from(p[0]) * 299 + u32::from(p[1]) * 587 + u32::from(p[2]) * 114) < 100_000)
+        .collect();
+    let mut erase = vec![false; w * h];
+    for y in 0..h {
+        let mut x = 0;
+        while x < w {
+            let start = x;
+            while x < w && dark[y * w + x] {
+                x += 1;
+            }
+            if x - start >= RULE_H {
+                erase[y * w + start..y * w + x]
+                    .iter_mut()
+                    .for_each(|e| *e = true);
+            }
+            x += 1;
+        }
+    }
+    for x in 0..w {
+        let mut y = 0;
+        while y < h {
+            let start = y;
+            while y < h && dark[y * w + x] {
+                y += 1;
+            }
+            if y - start >= RULE_V {
+                (start..y).for_each(|yy| erase[yy * w + x] = true);
+            }
+            y += 1;
+        }
+    }
+    // The colour of the most common light pixel stands in for the background.
+    let mut counts: HashMap<[u8; 3], u32> = HashMap::new();
+    for (p, d) in img.pixels().zip(&dark) {
+        if !d {
+            *counts.entry([p[0], p[1], p[2]]).or_default() += 1;
+        }
+    }
+    let bg = counts
+        .into_iter()
+        .max_by_key(|(_, n)| *n)
+        .map_or([255, 255, 255], |(c, _)| c);
+    for (i, e) in erase.iter().enumerate() {
+        if *e {
+            img.put_pixel(
+                (i % w) as u32,
+                (i / w) as u32,
+                image::Rgba([bg[0], bg[1], bg[2], 255]),
+            );
+        }
+    }
 }
 
 /// The words of `words` inside `rect`, joined in reading order with single spaces.
@@ -450,6 +516,24 @@ mod tests {
                 .iter()
                 .all(|h| h.1 < TEXT_MIN)
         );
+    }
+
+    #[test]
+    fn long_dark_rules_are_erased_and_glyph_strokes_kept() {
+        let mut img = RgbaImage::from_pixel(100, 40, image::Rgba([220, 220, 220, 255]));
+        for x in 5..95 {
+            img.put_pixel(x, 30, image::Rgba([0, 0, 0, 255])); // an entry's border
+        }
+        for y in 2..38 {
+            img.put_pixel(97, y, image::Rgba([0, 0, 0, 255])); // a frame's side
+        }
+        for y in 5..15 {
+            img.put_pixel(10, y, image::Rgba([0, 0, 0, 255])); // a letter's stem
+        }
+        erase_rules(&mut img);
+        assert_eq!(img.get_pixel(50, 30).0, [220, 220, 220, 255]);
+        assert_eq!(img.get_pixel(97, 20).0, [220, 220, 220, 255]);
+        assert_eq!(img.get_pixel(10, 10).0, [0, 0, 0, 255]);
     }
 
     #[test]

@@ -88,6 +88,14 @@ impl X11Desktop {
         &self.display
     }
 
+    /// Waits until the server has processed everything sent so far, then 15 ms for clients.
+    fn settle(&mut self) {
+        if let Ok(cookie) = self.conn.get_input_focus() {
+            let _ = cookie.reply();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(15));
+    }
+
     fn hold(&mut self, modifiers: &[Modifier], direction: Direction) -> Result<(), DesktopError> {
         for m in modifiers {
             let key = match m {
@@ -101,6 +109,9 @@ impl X11Desktop {
         Ok(())
     }
 }
+
+/// The focus "window" value PointerRoot (X11 protocol constant 1).
+const POINTER_ROOT_FOCUS: Window = 1;
 
 fn x_err(e: impl std::fmt::Display) -> DesktopError {
     DesktopError::Window(e.to_string())
@@ -297,9 +308,30 @@ impl Desktop for X11Desktop {
             return Ok(());
         }
         // The error never carries the text: it may be a secret.
-        self.enigo.text(text).map_err(|_| {
-            DesktopError::Input(format!("typing {} characters failed", text.chars().count()))
-        })
+        let fail =
+            |_| DesktopError::Input(format!("typing {} characters failed", text.chars().count()));
+        // Characters outside letters, digits and space may be typed through a keycode enigo
+        // remaps for them; an application that reads the new mapping late drops or mistypes
+        // them (seen with '&' under Tk). Each such character goes alone, after a round trip and
+        // a short pause, so the mapping change is processed before its key press.
+        let mut run = String::new();
+        for c in text.chars() {
+            if c.is_ascii_alphanumeric() || c == ' ' {
+                run.push(c);
+                continue;
+            }
+            if !run.is_empty() {
+                self.enigo.text(&run).map_err(fail)?;
+                run.clear();
+            }
+            self.settle();
+            self.enigo.text(c.encode_utf8(&mut [0; 4])).map_err(fail)?;
+            self.settle();
+        }
+        if !run.is_empty() {
+            self.enigo.text(&run).map_err(fail)?;
+        }
+        Ok(())
     }
 
     fn key(&mut self, combo: &KeyCombo) -> Result<(), DesktopError> {
@@ -386,12 +418,26 @@ impl Desktop for X11Desktop {
                 )
                 .map_err(x_err)?;
         } else {
+            // No window manager: the keyboard follows the pointer (PointerRoot), as it does for
+            // clicks. Raise the window and put the pointer in it; setting the X focus on a
+            // toplevel directly made Tk drop the first keystrokes typed after the next click.
             self.conn
                 .configure_window(win, &ConfigureWindowAux::new().stack_mode(StackMode::ABOVE))
                 .map_err(x_err)?;
             self.conn
-                .set_input_focus(InputFocus::PARENT, win, x11rb::CURRENT_TIME)
+                .set_input_focus(
+                    InputFocus::POINTER_ROOT,
+                    POINTER_ROOT_FOCUS,
+                    x11rb::CURRENT_TIME,
+                )
                 .map_err(x_err)?;
+            if let Some(w) = self.describe(win)? {
+                self.conn.flush().map_err(x_err)?;
+                self.move_to(Point {
+                    x: w.x + (w.width / 2) as i32,
+                    y: w.y + (w.height / 2) as i32,
+                })?;
+            }
         }
         self.conn.flush().map_err(x_err)?;
         // Round trip so the request is processed before the next input event.
@@ -401,5 +447,57 @@ impl Desktop for X11Desktop {
             .reply()
             .map_err(x_err)?;
         Ok(())
+    }
+
+    fn active_window(&mut self) -> Result<Option<WindowInfo>, DesktopError> {
+        let wins = self.windows()?;
+        if self.client_list()?.is_some() {
+            let prop = self.atom("_NET_ACTIVE_WINDOW")?;
+            let reply = self
+                .conn
+                .get_property(false, self.root, prop, AtomEnum::WINDOW, 0, 1)
+                .map_err(x_err)?
+                .reply()
+                .map_err(x_err)?;
+            let active = reply.value32().and_then(|mut v| v.next());
+            return Ok(active.and_then(|a| wins.into_iter().find(|w| w.id == u64::from(a))));
+        }
+        let focus = self
+            .conn
+            .get_input_focus()
+            .map_err(x_err)?
+            .reply()
+            .map_err(x_err)?
+            .focus;
+        if focus > POINTER_ROOT_FOCUS {
+            // The focus may be on a child: the top-level window that contains it.
+            let mut w = focus;
+            loop {
+                if let Some(top) = wins.iter().find(|t| t.id == u64::from(w)) {
+                    return Ok(Some(top.clone()));
+                }
+                let tree = self
+                    .conn
+                    .query_tree(w)
+                    .map_err(x_err)?
+                    .reply()
+                    .map_err(x_err)?;
+                if tree.parent == self.root || tree.parent == x11rb::NONE {
+                    return Ok(None);
+                }
+                w = tree.parent;
+            }
+        }
+        // PointerRoot: the keyboard goes to the top-level window under the pointer.
+        let p = self
+            .conn
+            .query_pointer(self.root)
+            .map_err(x_err)?
+            .reply()
+            .map_err(x_err)?;
+        let (px, py) = (i32::from(p.root_x), i32::from(p.root_y));
+        Ok(wins.into_iter().rev().find(|w| {
+            (w.x..w.x + w.width as i32).contains(&px) && (w.y..w.y + w.height as i32).contains(&py)
+        }))
     }
 }
