@@ -35,14 +35,16 @@ echo "== preparing screenshots and anchors in $out"
 "$bin/locate_bench" --save-screen "$out/synthetic.png"
 "$bin/locate_compare" prepare "$out" "$out/synthetic.png"
 
-echo "== Docket (docket-desktop locate: screen preparation + multi-scale NCC)"
+echo "== Docket (docket-desktop locate: screen preparation + multi-scale NCC); $(uptime | sed 's/.*load average/load average/')"
 "$bin/locate_compare" time "$out/manifest.tsv" "$runs" | tee "$out/docket.tsv"
 
-echo "== pyautogui / OpenCV (pyscreeze.locate, confidence 0.9; and a naive OpenCV multi-scale loop)"
+echo "== pyautogui / OpenCV (pyscreeze.locate, confidence 0.9; and a naive OpenCV multi-scale loop); $(uptime | sed 's/.*load average/load average/')"
 "$venv/bin/python" "$here/pyautogui_locate.py" "$out/manifest.tsv" "$runs" | tee "$out/pyscreeze.tsv"
 
-echo "== OCR path (tesseract CLI, --psm 11, OMP_THREAD_LIMIT=1) on the 1920x1080 Tk screenshot"
+echo "== OCR path (tesseract CLI, --psm 11, OMP_THREAD_LIMIT=1) on the 1920x1080 Tk screenshot; $(uptime | sed 's/.*load average/load average/')"
 echo "Counterparty label is at $(cat "$out/tk-counterparty-label.txt") (x y w h)"
 "$bin/locate_compare" ocr "$out/tk.png" Counterparty "$runs" | tee "$out/ocr.txt"
+echo "== OCR path in process (signals::read_words + docket_documents' Tesseract engine, 2x upscale)"
+OMP_THREAD_LIMIT=1 "$bin/locate_compare" ocr-engine "$out/tk.png" Counterparty "$(cat "$out/tk-window.txt")" "$runs" | tee -a "$out/ocr.txt"
 
 echo "== load after the runs: $(uptime | sed 's/.*load average/load average/')"

@@ -5,6 +5,7 @@
 //! locate_compare time MANIFEST.tsv [RUNS]        # every case of the manifest
 //! locate_compare SCREEN.png ANCHOR.png [RUNS]    # one screenshot, one anchor
 //! locate_compare ocr SCREEN.png WORD [RUNS]      # the OCR path: Tesseract CLI word search
+//! locate_compare ocr-engine SCREEN.png WORD X,Y,W,H [RUNS]  # the same in process (replay's way)
 //! ```
 //!
 //! `prepare` writes the 1920×1080 screens both sides search: the synthetic screen of
@@ -302,11 +303,21 @@ fn tk_cases(out: &Path, cases: &mut Vec<Case>) {
             scale: 1.25,
         });
     }
-    // Where the OCR path should find the Counterparty label.
+    // Where the OCR path should find the Counterparty label, and the form's region (its widgets
+    // plus the frame's 12 px padding) for OCR limited to the window.
     let l = g1["counterparty_label"];
     std::fs::write(
         out.join("tk-counterparty-label.txt"),
         format!("{} {} {} {}\n", l[0], l[1], l[2], l[3]),
+    )
+    .unwrap();
+    let x0 = g1.values().map(|b| b[0]).min().unwrap() - 12;
+    let y0 = g1.values().map(|b| b[1]).min().unwrap() - 12;
+    let x1 = g1.values().map(|b| b[0] + b[2]).max().unwrap() + 12;
+    let y1 = g1.values().map(|b| b[1] + b[3]).max().unwrap() + 12;
+    std::fs::write(
+        out.join("tk-window.txt"),
+        format!("{x0},{y0},{},{}\n", x1 - x0, y1 - y0),
     )
     .unwrap();
 }
@@ -397,6 +408,41 @@ fn ocr(screen: &Path, word: &str, runs: usize) {
     );
 }
 
+/// The OCR path in process, as replay reads text: `signals::read_words` (2× upscale, rules
+/// erased) with `docket_documents`' Tesseract engine (started once, reused), on the whole screen
+/// and on the window's region. Run with `OMP_THREAD_LIMIT=1` in the environment.
+fn ocr_engine(screen: &Path, word: &str, window: [u32; 4], runs: usize) {
+    let shot = load(screen);
+    let start = Instant::now();
+    let mut engine = docket_documents::ocr::TesseractEngine::new("eng").expect("Tesseract engine");
+    println!(
+        "engine start (once per process): {:.0} ms",
+        start.elapsed().as_secs_f64() * 1000.0
+    );
+    let (w, h) = shot.dimensions();
+    for (what, rect) in [("whole screen", [0, 0, w, h]), ("window region", window)] {
+        let mut ms = Vec::with_capacity(runs);
+        let mut found = None;
+        let mut read = Vec::new();
+        for _ in 0..runs {
+            let start = Instant::now();
+            let words =
+                docket_desktop::signals::read_words(&mut engine, "eng", &shot, rect).expect("OCR");
+            found = words.iter().find(|x| x.text == word).cloned();
+            ms.push(start.elapsed().as_secs_f64() * 1000.0);
+            read = words.into_iter().map(|x| x.text).collect();
+        }
+        let (med, p90) = median_p90(ms);
+        println!(
+            "ocr in process, {what} {rect:?} {word:?}: median {med:.0} ms, p90 {p90:.0} ms -> {}",
+            found.map_or(format!("not found; read {read:?}"), |x| format!(
+                "({:.0},{:.0})-({:.0},{:.0}) conf {:.2}",
+                x.bbox.x0, x.bbox.y0, x.bbox.x1, x.bbox.y1, x.confidence
+            ))
+        );
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let runs = |i: usize| args.get(i).map_or(15, |r| r.parse().expect("RUNS"));
@@ -404,6 +450,18 @@ fn main() {
         Some("prepare") if args.len() == 3 => prepare(Path::new(&args[1]), Path::new(&args[2])),
         Some("time") if args.len() >= 2 => time_cases(&read_manifest(Path::new(&args[1])), runs(2)),
         Some("ocr") if args.len() >= 3 => ocr(Path::new(&args[1]), &args[2], runs(3)),
+        Some("ocr-engine") if args.len() >= 4 => {
+            let r: Vec<u32> = args[3]
+                .split(',')
+                .map(|v| v.parse().expect("X,Y,W,H"))
+                .collect();
+            ocr_engine(
+                Path::new(&args[1]),
+                &args[2],
+                [r[0], r[1], r[2], r[3]],
+                runs(4),
+            );
+        }
         Some(_) if args.len() >= 2 => {
             let screen = PathBuf::from(&args[0]);
             let anchor = PathBuf::from(&args[1]);
@@ -418,7 +476,7 @@ fn main() {
         }
         _ => {
             eprintln!(
-                "usage: locate_compare prepare OUTDIR SYNTHETIC.png | time MANIFEST.tsv [RUNS] | SCREEN.png ANCHOR.png [RUNS] | ocr SCREEN.png WORD [RUNS]"
+                "usage: locate_compare prepare OUTDIR SYNTHETIC.png | time MANIFEST.tsv [RUNS] | SCREEN.png ANCHOR.png [RUNS] | ocr SCREEN.png WORD [RUNS] | ocr-engine SCREEN.png WORD X,Y,W,H [RUNS]"
             );
             std::process::exit(2);
         }
