@@ -117,8 +117,7 @@ pub fn check_scripts(yaml: &str, base: &Path) -> Result<(), Vec<docket_workflow:
             .count();
         Ok(docket_workflow::UiScriptFacts {
             top_level_for_each: top,
-            // The script format refuses nested loops; a loop inside `if` is the other place.
-            nested_for_each: top == 0 && script.to_yaml().contains("for_each"),
+            nested_for_each: nested_loop(&script.steps, false),
             secrets: script.secrets(),
         })
     };
@@ -128,6 +127,16 @@ pub fn check_scripts(yaml: &str, base: &Path) -> Result<(), Vec<docket_workflow:
     } else {
         Err(problems)
     }
+}
+
+/// Whether a `for_each` sits below the top level (inside an `if`; the script format refuses a
+/// loop inside a loop).
+fn nested_loop(steps: &[docket_desktop::Step], inside: bool) -> bool {
+    steps.iter().any(|s| match &s.action {
+        StepAction::ForEach(_) => inside,
+        StepAction::If(i) => nested_loop(&i.then, true) || nested_loop(&i.otherwise, true),
+        _ => false,
+    })
 }
 
 /// A started application, stopped (its whole process group) on drop.
@@ -581,6 +590,48 @@ mod tests {
         assert_eq!(v["record.amount"], "-45.10");
         assert_eq!(v["record.date"], "2026-03-02");
         assert_eq!(v["record.counterparty"], "");
+    }
+
+    #[test]
+    fn scripts_are_checked_with_the_real_loader() {
+        let dir = tempfile::tempdir().unwrap();
+        let flow = |script: &str| {
+            format!(
+                "version: 1\nname: ui\nsteps:\n  - id: inbox\n    ingest: {{path: in, done: done, quarantine: q}}\n  - id: read\n    extract: {{from: inbox, schema: bank_statement}}\n  - id: enter\n    write:\n      from: read\n      sink: {{ui: {{script: {script}, headless: true}}}}\n      table: payments\n      columns: {{date: record.date}}\n"
+            )
+        };
+        let write = |name: &str, yaml: &str| std::fs::write(dir.path().join(name), yaml).unwrap();
+        write(
+            "ok.yaml",
+            "steps:\n  - key: Tab\n  - for_each:\n      steps:\n        - type: {secret: teller-pin}\n",
+        );
+        write("flat.yaml", "steps:\n  - key: Tab\n");
+        write(
+            "nested.yaml",
+            "steps:\n  - if: {exists: {text: Login}, then: [{for_each: {steps: [{key: Tab}]}}]}\n",
+        );
+        write("broken.yaml", "steps:\n  - clack: {}\n");
+        assert!(check_scripts(&flow("ok.yaml"), dir.path()).is_ok());
+        let codes = |name: &str| {
+            check_scripts(&flow(name), dir.path())
+                .unwrap_err()
+                .into_iter()
+                .map(|p| (p.code, p.line, p.message))
+                .collect::<Vec<_>>()
+        };
+        let flat = codes("flat.yaml");
+        assert_eq!((flat[0].0, flat[0].1), ("W036", 11));
+        assert!(
+            flat[0].2.contains("0 top-level `for_each`"),
+            "{}",
+            flat[0].2
+        );
+        let nested = codes("nested.yaml");
+        assert!(nested[0].2.contains("nested"), "{}", nested[0].2);
+        let broken = codes("broken.yaml");
+        assert!(broken[0].2.contains("broken.yaml"), "{}", broken[0].2);
+        let missing = codes("missing.yaml");
+        assert_eq!(missing[0].0, "W036");
     }
 
     #[test]
