@@ -151,6 +151,11 @@ case "$MODE" in
         cargo build --workspace --locked
         say "cargo test (whole workspace; real Tesseract, SQLite, PostgreSQL)"
         cargo test --workspace --locked --no-fail-fast
+        # The in-process model backend (docket-llm's `gguf` feature: llama.cpp vendored by the
+        # llama-cpp-2 crate and built with cmake, ~6 min the first time on 2 cores) against the
+        # model llm.sh cached; DOCKET_REQUIRE_LLM turns a missing model into a failure.
+        say "cargo test -p docket-llm --features gguf (in-process GGUF model)"
+        DOCKET_REQUIRE_LLM=1 cargo test -p docket-llm --features gguf --locked
         ;;
     *)
         echo "usage: installer/install.sh [--deps|--demo|--test]" >&2

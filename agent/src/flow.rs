@@ -108,6 +108,11 @@ pub struct LlmSpec {
     pub timeout: Option<Duration>,
     /// Review threshold of field confidence; `None`: the extractor's default (0.6).
     pub min_confidence: Option<f32>,
+    /// A GGUF model run in-process (`docket run --llm-gguf`); `None`: `url`, else
+    /// `DOCKET_LLM_URL` / `DOCKET_LLM_GGUF`, else the config file.
+    pub gguf: Option<PathBuf>,
+    /// Answers per document (1 or 2); `None`: the config file's `samples`, else 1.
+    pub samples: Option<u32>,
 }
 
 impl Default for LlmSpec {
@@ -119,6 +124,8 @@ impl Default for LlmSpec {
             redact: true,
             timeout: None,
             min_confidence: None,
+            gguf: None,
+            samples: None,
         }
     }
 }
@@ -143,13 +150,20 @@ pub fn llm_extractor(
     let default = LlmSpec::default();
     let spec = spec.unwrap_or(&default);
     let file = crate::config::load(data_dir)?.llm.unwrap_or_default();
-    let url = crate::config::pick(spec.url.as_deref(), "DOCKET_LLM_URL", file.url.as_ref());
+    let picked = crate::config::pick_model(spec.url.as_deref(), spec.gguf.as_deref(), &file)?;
     let model = crate::config::pick(
         spec.model.as_deref(),
         "DOCKET_LLM_MODEL",
         file.model.as_ref(),
     );
-    let Some(mut settings) = LlmSettings::from_env(url.as_deref(), model.as_deref()) else {
+    let settings = match picked {
+        Some(crate::config::ModelSource::Gguf(p)) => Some(LlmSettings::gguf(p)),
+        Some(crate::config::ModelSource::Url(u)) => {
+            LlmSettings::from_env(Some(&u), model.as_deref())
+        }
+        None => None,
+    };
+    let Some(mut settings) = settings else {
         if !spec.redact {
             return Err(Failure::new(
                 ErrorCode::LlmMisconfigured,
@@ -172,7 +186,8 @@ pub fn llm_extractor(
             ));
         }
         settings.client.api_key = Some(ApiKey::new(key.0.clone()));
-    } else if settings.client.api_key.is_none()
+    } else if settings.client.gguf.is_none()
+        && settings.client.api_key.is_none()
         && let Ok(key) = crate::commands::run::secret(
             data_dir,
             file.api_key_secret
@@ -182,13 +197,15 @@ pub fn llm_extractor(
     {
         settings.client.api_key = Some(ApiKey::new(key));
     }
-    settings.no_redact = !spec.redact;
+    // In-process models are never sent redacted text (see `LlmSettings::gguf`).
+    settings.no_redact = !spec.redact || settings.client.gguf.is_some();
     if let Some(t) = spec.timeout {
         settings.client.timeout = t;
     }
     if let Some(c) = spec.min_confidence {
         settings.review_threshold = c;
     }
+    settings.samples = spec.samples.or(file.samples).unwrap_or(1);
     let dir = data_dir.join("llm");
     settings.cache_dir = Some(dir.join("cache"));
     settings.templates_dir = Some(dir.join("templates"));

@@ -118,20 +118,28 @@ pub fn llm_failure(doc: &str, e: LlmError) -> Failure {
     Failure::new(code, format!("{doc}: {e}"))
 }
 
-/// The LLM extractor configured by flags over `DOCKET_LLM_URL` / `DOCKET_LLM_MODEL` /
-/// `DOCKET_LLM_API_KEY` over the `[llm]` section of the config file (key: its `api_key_secret`,
-/// else the `llm_api_key` secret), with its response cache, layout
-/// templates and prompt log under `<data_dir>/llm/`. `None` when no endpoint is configured.
+/// The LLM extractor configured by flags over `DOCKET_LLM_URL` / `DOCKET_LLM_GGUF` /
+/// `DOCKET_LLM_MODEL` / `DOCKET_LLM_API_KEY` over the `[llm]` section of the config file (key:
+/// its `api_key_secret`, else the `llm_api_key` secret), with its response cache, layout
+/// templates and prompt log under `<data_dir>/llm/`. `None` when no model is configured.
 pub fn llm_extractor(
     data_dir: &Path,
     url: Option<&str>,
+    gguf: Option<&Path>,
     model: Option<&str>,
     no_redact: bool,
 ) -> Result<Option<LlmExtractor>, Failure> {
     let file = crate::config::load(data_dir)?.llm.unwrap_or_default();
-    let url = crate::config::pick(url, "DOCKET_LLM_URL", file.url.as_ref());
+    let picked = crate::config::pick_model(url, gguf, &file)?;
     let model = crate::config::pick(model, "DOCKET_LLM_MODEL", file.model.as_ref());
-    let Some(mut settings) = LlmSettings::from_env(url.as_deref(), model.as_deref()) else {
+    let settings = match picked {
+        Some(crate::config::ModelSource::Gguf(p)) => Some(LlmSettings::gguf(p)),
+        Some(crate::config::ModelSource::Url(u)) => {
+            LlmSettings::from_env(Some(&u), model.as_deref())
+        }
+        None => None,
+    };
+    let Some(mut settings) = settings else {
         if no_redact {
             return Err(Failure::new(
                 ErrorCode::BadUsage,
@@ -140,7 +148,8 @@ pub fn llm_extractor(
         }
         return Ok(None);
     };
-    if settings.client.api_key.is_none()
+    if settings.client.gguf.is_none()
+        && settings.client.api_key.is_none()
         && let Ok(key) = crate::commands::run::secret(
             data_dir,
             file.api_key_secret.as_deref().unwrap_or(LLM_KEY_SECRET),
@@ -148,7 +157,9 @@ pub fn llm_extractor(
     {
         settings.client.api_key = Some(docket_llm::ApiKey::new(key));
     }
-    settings.no_redact = no_redact;
+    // In-process models are never sent redacted text (see `LlmSettings::gguf`).
+    settings.no_redact = no_redact || settings.client.gguf.is_some();
+    settings.samples = file.samples.unwrap_or(1);
     let dir = data_dir.join("llm");
     settings.cache_dir = Some(dir.join("cache"));
     settings.templates_dir = Some(dir.join("templates"));
@@ -161,11 +172,35 @@ pub fn llm_extractor(
 /// One line naming the active extractors, for `docket doctor` and `--verbose` output.
 pub fn extractors_summary(llm: Option<&LlmExtractor>, url: Option<&str>) -> String {
     match (llm, url) {
-        (Some(l), Some(u)) => format!(
-            "layout reader (bank_statement) + LLM {} at {} (transfer_slip, invoice, kyc_form, custom JSON Schemas, unknown statement layouts; grounded, redacted)",
+        (Some(l), _) if l.in_process() => format!(
+            "layout reader (bank_statement) + LLM {} in-process from {} (llama.cpp, no server; transfer_slip, invoice, kyc_form, custom JSON Schemas, unknown statement layouts; grounded){}",
             l.model(),
-            docket_llm::config::display_url(u)
+            l.gguf_path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            if l.samples() > 1 {
+                "; 2 samples per document"
+            } else {
+                ""
+            }
         ),
-        _ => "built-in layout reader (bank_statement); no LLM endpoint configured (DOCKET_LLM_URL): transfer_slip, invoice, kyc_form and custom schemas answer DK-E0203".into(),
+        (Some(l), Some(u)) => format!(
+            "layout reader (bank_statement) + LLM {} at {} (transfer_slip, invoice, kyc_form, custom JSON Schemas, unknown statement layouts; grounded, redacted){}",
+            l.model(),
+            docket_llm::config::display_url(u),
+            if l.samples() > 1 {
+                "; 2 samples per document"
+            } else {
+                ""
+            }
+        ),
+        _ => format!(
+            "built-in layout reader (bank_statement); no LLM configured (DOCKET_LLM_URL, or DOCKET_LLM_GGUF {}): transfer_slip, invoice, kyc_form and custom schemas answer DK-E0203",
+            if docket_llm::GGUF_SUPPORTED {
+                "for an in-process model"
+            } else {
+                "in a build with --features gguf"
+            }
+        ),
     }
 }

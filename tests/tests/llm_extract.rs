@@ -543,3 +543,175 @@ fn the_config_file_names_the_site_endpoint_and_doctor_shows_it() -> Result<()> {
     assert!(err(&o).contains("config.toml:3"), "{}", err(&o));
     Ok(())
 }
+
+fn run_json(dir: &Path, flow: &Path) -> Result<(std::process::Output, Value)> {
+    let data = dir.join("data").display().to_string();
+    let o = docket(
+        &[
+            "--data-dir",
+            &data,
+            "--json",
+            "run",
+            &flow.display().to_string(),
+        ],
+        &[
+            ("DOCKET_LLM_URL", ""),
+            ("DOCKET_LLM_GGUF", ""),
+            ("DOCKET_LLM_API_KEY", ""),
+        ],
+    )?;
+    let v = serde_json::from_str(out(&o).trim()).unwrap_or(Value::Null);
+    Ok((o, v))
+}
+
+#[test]
+fn run_output_counts_model_calls_tokens_and_cache_hits() -> Result<()> {
+    // The stand-in reports 100 prompt + 20 completion tokens per answer.
+    let srv = scripted_openai_server(invoice_answer("1200.00"));
+    let dir = tempfile::tempdir()?;
+    let f = flow(
+        dir.path(),
+        &format!("{{ url: '{}', model: m }}", srv.url),
+        "write",
+    )?;
+    std::fs::write(dir.path().join("inbox/inv-1.pdf"), invoice_pdf("Original")?)?;
+    std::fs::write(dir.path().join("inbox/inv-2.pdf"), invoice_pdf("Second")?)?;
+    let (o, v) = run_json(dir.path(), &f)?;
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(srv.count(), 2);
+    let l = &v["llm"];
+    assert_eq!(l["model"], "m", "{v}");
+    assert_eq!(l["calls"], 2, "{v}");
+    assert_eq!(l["requests"], 2, "{v}");
+    assert_eq!(l["prompt_tokens"], 200, "{v}");
+    assert_eq!(l["completion_tokens"], 40, "{v}");
+    assert_eq!(l["cache_hits"], 0, "{v}");
+    assert_eq!(l["ungrounded"], 0, "{v}");
+    assert_eq!(l["samples"], 1, "{v}");
+
+    // The first document again, in a new run: the cache answers, the summary says so.
+    std::fs::write(dir.path().join("inbox/inv-3.pdf"), invoice_pdf("Original")?)?;
+    let o = run(dir.path(), &f)?;
+    assert_eq!(srv.count(), 2, "the cache should have answered");
+    assert!(
+        out(&o).contains(
+            "llm m: 0 call(s) (0 request(s)), 0 prompt + 0 completion tokens, 1 cache hit(s)"
+        ),
+        "stdout: {}\nstderr: {}",
+        out(&o),
+        err(&o)
+    );
+    Ok(())
+}
+
+#[test]
+fn a_workflow_with_samples_2_asks_twice_per_document_and_counts_it() -> Result<()> {
+    let srv = scripted_openai_server(invoice_answer("1200.00"));
+    let dir = tempfile::tempdir()?;
+    let f = flow(
+        dir.path(),
+        &format!("{{ url: '{}', model: m, samples: 2 }}", srv.url),
+        "review",
+    )?;
+    std::fs::write(dir.path().join("inbox/inv-1.pdf"), invoice_pdf("Original")?)?;
+    let (o, v) = run_json(dir.path(), &f)?;
+    // The stand-in answers the same at any temperature: the samples agree, nothing to review.
+    assert_eq!(o.status.code(), Some(0), "{v} {}", err(&o));
+    assert_eq!(srv.count(), 2);
+    let bodies: Vec<Value> = srv
+        .bodies
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|b| serde_json::from_slice(b).unwrap_or(Value::Null))
+        .collect();
+    assert!(bodies[0].get("seed").is_none(), "{}", bodies[0]);
+    assert_eq!(bodies[1]["seed"], 1, "{}", bodies[1]);
+    assert_eq!(v["llm"]["samples"], 2, "{v}");
+    assert_eq!(v["llm"]["calls"], 2, "{v}");
+    assert_eq!(v["llm"]["disagreements"], 0, "{v}");
+    Ok(())
+}
+
+#[test]
+fn a_gguf_model_in_a_build_without_the_feature_is_a_precise_error() -> Result<()> {
+    // The default build has no in-process model support: `--llm-gguf`, `DOCKET_LLM_GGUF` and
+    // `[llm] gguf` must say so (DK-E0208) and name the rebuild, not fall back silently.
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("data");
+    let pdf = dir.path().join("inv.pdf");
+    std::fs::write(&pdf, invoice_pdf("Original")?)?;
+    let model = dir.path().join("m.gguf");
+    std::fs::write(&model, b"GGUF")?;
+    let model_s = model.display().to_string();
+    let says_what_to_do = |text: &str| {
+        text.contains("DK-E0208") && text.contains(&model_s) && text.contains("--features gguf")
+    };
+    let env = [
+        ("DOCKET_LLM_URL", ""),
+        ("DOCKET_LLM_GGUF", ""),
+        ("DOCKET_LLM_API_KEY", ""),
+    ];
+    let o = docket(
+        &[
+            "--data-dir",
+            &data.display().to_string(),
+            "extract",
+            "--schema",
+            "invoice",
+            "--llm-gguf",
+            &model_s,
+            &pdf.display().to_string(),
+        ],
+        &env,
+    )?;
+    assert_ne!(o.status.code(), Some(0));
+    assert!(says_what_to_do(&err(&o)), "stderr: {}", err(&o));
+
+    // The same model named in the config file: doctor fails the extractors check with the fix.
+    std::fs::create_dir_all(&data)?;
+    std::fs::write(
+        data.join("config.toml"),
+        format!("[llm]\ngguf = \"{model_s}\"\n"),
+    )?;
+    let d = docket(
+        &[
+            "--data-dir",
+            &data.display().to_string(),
+            "--json",
+            "doctor",
+        ],
+        &env,
+    )?;
+    let v: Value = serde_json::from_str(out(&d).trim())?;
+    let x = v["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["check"] == "extractors"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(x["status"], "fail", "{x}");
+    assert!(says_what_to_do(&x.to_string()), "{x}");
+    // `url` and `gguf` together are refused, naming the file.
+    std::fs::write(
+        data.join("config.toml"),
+        format!("[llm]\nurl = \"http://127.0.0.1:9/v1\"\ngguf = \"{model_s}\"\n"),
+    )?;
+    let o = docket(
+        &[
+            "--data-dir",
+            &data.display().to_string(),
+            "extract",
+            "--schema",
+            "invoice",
+            &pdf.display().to_string(),
+        ],
+        &env,
+    )?;
+    assert_ne!(o.status.code(), Some(0));
+    assert!(
+        err(&o).contains("config.toml") && err(&o).contains("keep one"),
+        "{}",
+        err(&o)
+    );
+    Ok(())
+}

@@ -180,6 +180,13 @@ pub struct LlmConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 0.0, max = 1.0))]
     pub min_confidence: Option<f64>,
+    /// Answers asked per document: 1 (default) or 2. With 2 the model is asked a second time at
+    /// a temperature above 0, and a field whose two answers disagree gets a lower confidence
+    /// (so, with the default `min_confidence`, the document goes to review). Costs one more call
+    /// per document (cached like the first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 2))]
+    pub samples: Option<u32>,
 }
 
 fn default_true() -> bool {
@@ -232,6 +239,8 @@ pub enum SinkConfig {
     File(FileSink),
     /// A REST endpoint of the back office: records are sent as JSON.
     Rest(RestSink),
+    /// A desktop application: each record is typed into its form by a UI script.
+    Ui(UiSink),
 }
 
 /// A SQLite database file.
@@ -239,8 +248,6 @@ pub enum SinkConfig {
 #[serde(deny_unknown_fields)]
 pub struct SqliteSink {
     /// Database file, relative to the workflow file's folder (or absolute).
-    /// A desktop application: each record is typed into its form by a UI script.
-    Ui(UiSink),
     pub path: String,
 }
 

@@ -157,6 +157,10 @@ pub struct LlmPlan {
     /// Fields below this confidence (0 to 1) send the document to review; `None`: 0.6.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_confidence: Option<f64>,
+    /// Answers asked per document (1 or 2; agreement of two lowers disagreeing fields'
+    /// confidence); `None`: 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub samples: Option<u32>,
 }
 
 /// The schema of an `extract` step.
@@ -224,12 +228,12 @@ pub enum Sink {
         /// Attempts per request before the write fails (1 to 50).
         max_attempts: u32,
     },
+    /// A desktop application, one form per record (the `ui` target).
+    Ui(UiPlan),
 }
 
 /// How a REST sink authenticates; every credential is a secret name, resolved by the agent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-    /// A desktop application, one form per record (the `ui` target).
-    Ui(UiPlan),
 #[serde(rename_all = "snake_case")]
 pub enum RestAuth {
     /// `Authorization: Bearer <secret>`.

@@ -67,6 +67,7 @@ pub fn build(raw: &RawWorkflow, base_dir: &Path) -> Option<Plan> {
                             None => None,
                         },
                         min_confidence: l.min_confidence,
+                        samples: l.samples,
                     }),
                     None => None,
                 },
@@ -122,8 +123,8 @@ pub fn build(raw: &RawWorkflow, base_dir: &Path) -> Option<Plan> {
                         timeout: parse_duration(&r.timeout).ok()?,
                         max_attempts: r.max_attempts,
                     },
-                };
                     SinkConfig::Ui(u) => Sink::Ui(crate::validate::ui::resolve(u, base_dir)?),
+                };
                 Action::Write(WritePlan {
                     from,
                     sink,

@@ -58,6 +58,7 @@ fn full_block_resolves_with_types() {
         redact: false
         timeout: 60s
         min_confidence: 0.75
+        samples: 2
 ")
     .unwrap();
     assert_eq!(
@@ -69,6 +70,7 @@ fn full_block_resolves_with_types() {
             redact: false,
             timeout: Some(Duration::from_secs(60)),
             min_confidence: Some(0.75),
+            samples: Some(2),
         }
     );
 }
@@ -85,6 +87,7 @@ fn empty_block_takes_defaults_and_no_block_keeps_the_fingerprint() {
             redact: true,
             timeout: None,
             min_confidence: None,
+            samples: None,
         }
     );
     assert_eq!(llm(""), None);
@@ -99,6 +102,19 @@ fn empty_block_takes_defaults_and_no_block_keeps_the_fingerprint() {
             .min_confidence,
         Some(1.0)
     );
+}
+
+#[test]
+fn samples_is_one_or_two() {
+    assert_eq!(llm("      llm: { samples: 1 }\n").unwrap().samples, Some(1));
+    for bad in ["3", "0", "two"] {
+        let p = summary(&format!("      llm: {{ samples: {bad} }}\n"));
+        assert_eq!(p.len(), 1, "samples: {bad}: {p:?}");
+        assert_eq!(
+            p[0].3, "steps[1].extract.llm.samples",
+            "samples: {bad}: {p:?}"
+        );
+    }
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The response cache: answers keyed by (model, prompt hash, schema hash), one JSON file each
 //! under a directory, so a re-run of the same document with the same model and schema makes no
 //! model call and gives the same result. Prompts are redacted before hashing, so the cache holds
-//! the model's (redacted) answers only.
+//! the model's (redacted) answers only. Extra samples (agreement) have keys of their own.
 
 use docket_core::hash::sha256_parts;
 use serde_json::Value;
@@ -19,6 +19,20 @@ pub fn key(model: &str, prompt_hash: &str, schema_hash: &str) -> String {
         model.as_bytes(),
         prompt_hash.as_bytes(),
         schema_hash.as_bytes(),
+    ])
+}
+
+/// The cache key of sample `sample` of a request: [`key`] for the first sample (so caches
+/// written before sampling existed stay valid), the sample index mixed in for later ones.
+pub fn sample_key(model: &str, prompt_hash: &str, schema_hash: &str, sample: u32) -> String {
+    if sample == 0 {
+        return key(model, prompt_hash, schema_hash);
+    }
+    sha256_parts(&[
+        model.as_bytes(),
+        prompt_hash.as_bytes(),
+        schema_hash.as_bytes(),
+        format!("sample:{sample}").as_bytes(),
     ])
 }
 

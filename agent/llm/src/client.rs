@@ -5,11 +5,13 @@
 //! `response_format: json_schema`, falling back to `json_object` and then to plain prompting when
 //! a server refuses it, with every answer validated and re-asked (with the problems) when it does
 //! not conform; token accounting for the whole run. The API key never appears in Debug output,
-//! logs or errors.
+//! logs or errors. With [`ClientConfig::gguf`] set the same client answers from a GGUF model run
+//! in-process (cargo feature `gguf`, see [`crate::gguf`]): same validation, re-asks and counts.
 
 use crate::validate;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
@@ -54,6 +56,14 @@ pub struct ClientConfig {
     pub max_invalid_answers: u32,
     /// Output token limit per answer.
     pub max_tokens: u32,
+    /// A GGUF model file run in-process instead of an HTTP endpoint (needs the `gguf` feature;
+    /// `base_url` is then unused).
+    pub gguf: Option<PathBuf>,
+    /// Context size (tokens) of the in-process model.
+    pub context_tokens: u32,
+    /// Temperature of the extra samples (sample index > 0) asked for agreement; the first
+    /// sample is always at temperature 0.
+    pub sample_temperature: f32,
 }
 
 impl ClientConfig {
@@ -71,8 +81,39 @@ impl ClientConfig {
             concurrency: 2,
             max_invalid_answers: 2,
             max_tokens: 4096,
+            gguf: None,
+            context_tokens: 8192,
+            sample_temperature: 0.7,
         }
     }
+
+    /// Defaults for an in-process GGUF model: the model name is the file's name (it keys the
+    /// response cache), one request at a time.
+    pub fn gguf(path: impl Into<PathBuf>) -> Self {
+        let path: PathBuf = path.into();
+        // The name of the file a symlink (`~/.cache/docket/llm/model.gguf`) points at, so two
+        // different models behind the same link do not share cached answers.
+        let named = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        let model = format!(
+            "gguf:{}",
+            named
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "model".into())
+        );
+        let mut c = ClientConfig::new("", model);
+        c.gguf = Some(path);
+        c.concurrency = 1;
+        c
+    }
+}
+
+/// Why a client configured with `gguf` cannot start in a build without the feature.
+pub fn gguf_missing_message(path: &std::path::Path) -> String {
+    format!(
+        "{} is a GGUF model to run in-process, but this build of docket has no in-process model support: rebuild with `cargo build --release -p docket --features gguf` (needs cmake, a C++ compiler and libclang-dev), or serve the model (installer/llm.sh --serve) and set [llm] url / DOCKET_LLM_URL instead",
+        path.display()
+    )
 }
 
 /// One chat message.
@@ -204,6 +245,8 @@ pub struct LlmClient {
     permits: Permits,
     mode: AtomicU8,
     usage: Mutex<Usage>,
+    #[cfg(feature = "gguf")]
+    engine: Option<crate::gguf::Engine>,
 }
 
 enum Try {
@@ -216,7 +259,18 @@ enum Try {
 impl LlmClient {
     /// A client for `cfg`.
     pub fn new(cfg: ClientConfig) -> Result<Self, LlmError> {
-        if !(cfg.base_url.starts_with("http://") || cfg.base_url.starts_with("https://")) {
+        #[cfg(not(feature = "gguf"))]
+        if let Some(p) = &cfg.gguf {
+            return Err(LlmError::Config(gguf_missing_message(p)));
+        }
+        #[cfg(feature = "gguf")]
+        let engine = match &cfg.gguf {
+            Some(p) => Some(crate::gguf::Engine::load(p, cfg.context_tokens)?),
+            None => None,
+        };
+        if cfg.gguf.is_none()
+            && !(cfg.base_url.starts_with("http://") || cfg.base_url.starts_with("https://"))
+        {
             return Err(LlmError::Config(format!(
                 "the LLM URL must start with http:// or https:// and end in /v1, got {}",
                 crate::config::display_url(&cfg.base_url)
@@ -241,6 +295,8 @@ impl LlmClient {
             http,
             mode: AtomicU8::new(MODE_SCHEMA),
             usage: Mutex::new(Usage::default()),
+            #[cfg(feature = "gguf")]
+            engine,
         })
     }
 
@@ -259,7 +315,15 @@ impl LlmClient {
     }
 
     fn url(&self) -> String {
-        crate::config::display_url(&self.cfg.base_url)
+        match &self.cfg.gguf {
+            Some(p) => format!("gguf:{}", p.display()),
+            None => crate::config::display_url(&self.cfg.base_url),
+        }
+    }
+
+    /// True when answers come from an in-process GGUF model.
+    pub fn in_process(&self) -> bool {
+        self.cfg.gguf.is_some()
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
@@ -271,13 +335,17 @@ impl LlmClient {
     }
 
     /// The request body for the current mode.
-    fn body(&self, messages: &[Message], name: &str, schema: &Value) -> Value {
+    fn body(&self, messages: &[Message], name: &str, schema: &Value, sample: u32) -> Value {
         let mut body = json!({
             "model": self.cfg.model,
             "messages": messages,
             "temperature": 0,
             "max_tokens": self.cfg.max_tokens,
         });
+        if sample > 0 {
+            body["temperature"] = json!(self.cfg.sample_temperature);
+            body["seed"] = json!(sample);
+        }
         match self.mode.load(Ordering::Relaxed) {
             MODE_SCHEMA => {
                 body["response_format"] = json!({
@@ -389,18 +457,58 @@ impl LlmClient {
         Try::Ok(content.to_string(), pt, ct, finish)
     }
 
+    /// Runs one request on the in-process model (no retries: nothing transient can fail).
+    #[cfg(feature = "gguf")]
+    fn send_in_process(
+        &self,
+        engine: &crate::gguf::Engine,
+        messages: &[Message],
+        schema: &Value,
+        sample: u32,
+    ) -> Result<(String, u64, u64, Option<String>), LlmError> {
+        let _permit = self.permits.acquire();
+        self.count(|u| u.requests += 1);
+        let temperature = if sample > 0 {
+            self.cfg.sample_temperature
+        } else {
+            0.0
+        };
+        let c = engine.complete(
+            messages,
+            Some(schema),
+            temperature,
+            sample,
+            self.cfg.max_tokens,
+        )?;
+        self.count(|u| {
+            u.prompt_tokens += c.prompt_tokens;
+            u.completion_tokens += c.completion_tokens;
+        });
+        Ok((
+            c.text,
+            c.prompt_tokens,
+            c.completion_tokens,
+            Some(c.finish.to_string()),
+        ))
+    }
+
     /// Sends one chat request with retries; returns the answer text and token counts.
     fn send(
         &self,
         messages: &[Message],
         name: &str,
         schema: &Value,
+        sample: u32,
     ) -> Result<(String, u64, u64, Option<String>), LlmError> {
+        #[cfg(feature = "gguf")]
+        if let Some(engine) = &self.engine {
+            return self.send_in_process(engine, messages, schema, sample);
+        }
         let mut tries = 0;
         let mut attempt = 0;
         loop {
             tries += 1;
-            match self.send_once(&self.body(messages, name, schema)) {
+            match self.send_once(&self.body(messages, name, schema, sample)) {
                 Try::Ok(c, pt, ct, f) => return Ok((c, pt, ct, f)),
                 Try::Downgrade => {
                     let m = self.mode.fetch_add(1, Ordering::Relaxed);
@@ -443,10 +551,22 @@ impl LlmClient {
         name: &str,
         schema: &Value,
     ) -> Result<Answer, LlmError> {
+        self.chat_json_sample(messages, name, schema, 0)
+    }
+
+    /// [`Self::chat_json`] for sample `sample`: sample 0 at temperature 0, later samples at
+    /// [`ClientConfig::sample_temperature`] with the sample index as seed (for agreement).
+    pub fn chat_json_sample(
+        &self,
+        messages: &[Message],
+        name: &str,
+        schema: &Value,
+        sample: u32,
+    ) -> Result<Answer, LlmError> {
         let mut convo = messages.to_vec();
         let mut problems = String::new();
         for round in 0..=self.cfg.max_invalid_answers {
-            let (raw, pt, ct, finish) = self.send(&convo, name, schema)?;
+            let (raw, pt, ct, finish) = self.send(&convo, name, schema, sample)?;
             let issues = match parse_json_answer(&raw) {
                 Some(mut v) => {
                     let dropped = validate::coerce(schema, &mut v);
@@ -488,7 +608,7 @@ impl LlmClient {
 }
 
 /// The schema without `pattern` keywords (checked locally instead).
-fn without_patterns(schema: &Value) -> Value {
+pub(crate) fn without_patterns(schema: &Value) -> Value {
     match schema {
         Value::Object(m) => Value::Object(
             m.iter()
@@ -558,6 +678,34 @@ mod tests {
     fn answers_in_fences_parse() {
         assert!(parse_json_answer("```json\n{\"a\":1}\n```").is_some());
         assert!(parse_json_answer("{\"a\":").is_none());
+    }
+
+    #[cfg(not(feature = "gguf"))]
+    #[test]
+    fn a_gguf_model_without_the_feature_says_how_to_rebuild() {
+        let e = LlmClient::new(ClientConfig::gguf("/models/m.gguf"))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            e.contains("/models/m.gguf") && e.contains("--features gguf"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_second_sample_is_sampled_with_a_seed() {
+        let c = match LlmClient::new(ClientConfig::new("http://127.0.0.1:1/v1", "m")) {
+            Ok(c) => c,
+            Err(e) => panic!("{e}"),
+        };
+        let msgs = [Message::new("user", "x")];
+        let b0 = c.body(&msgs, "t", &json!({}), 0);
+        let b1 = c.body(&msgs, "t", &json!({}), 1);
+        assert_eq!(b0["temperature"], json!(0));
+        assert!(b0.get("seed").is_none());
+        assert!(b1["temperature"].as_f64().unwrap_or(0.0) > 0.0);
+        assert_eq!(b1["seed"], json!(1));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The LLM extractor: redact, ask (through the cache), restore, verify every value against the
 //! document, score each field, and produce the same [`Extraction`] shape as the deterministic
 //! reader. Tabular documents go through layout templates (one call per unseen layout); others
-//! are sent whole, in chunks of pages when long.
+//! are sent whole, in chunks of pages when long — twice when two samples are configured, and a
+//! field whose two answers disagree gets a lower confidence.
 
 use crate::cache::{self, Cache};
 use crate::client::{LlmClient, LlmError, Message, Usage};
@@ -36,6 +37,10 @@ pub struct Stats {
     pub ungrounded: u64,
     /// Values set to null because they broke their schema's pattern or format beyond repair.
     pub schema_dropped: u64,
+    /// Extra answers asked for agreement (`samples = 2`), cached or not.
+    pub extra_samples: u64,
+    /// Grounded values whose two samples disagreed (confidence lowered to send them to review).
+    pub disagreements: u64,
 }
 
 /// Fills any JSON Schema from documents with a model, grounded and redacted.
@@ -71,6 +76,21 @@ impl LlmExtractor {
         &self.settings.client.model
     }
 
+    /// True when the model runs in-process (a GGUF file) rather than behind an endpoint.
+    pub fn in_process(&self) -> bool {
+        self.client.in_process()
+    }
+
+    /// The GGUF file of an in-process model.
+    pub fn gguf_path(&self) -> Option<&std::path::Path> {
+        self.settings.client.gguf.as_deref()
+    }
+
+    /// Answers asked per document (1 or 2).
+    pub fn samples(&self) -> u32 {
+        self.settings.samples
+    }
+
     /// Token and request counts so far.
     pub fn usage(&self) -> Usage {
         self.client.usage()
@@ -85,12 +105,25 @@ impl LlmExtractor {
         f(&mut self.stats.lock().unwrap_or_else(|e| e.into_inner()));
     }
 
-    /// Asks the model (or the cache) for an answer to `schema`.
-    fn ask(&self, purpose: &str, messages: &[Message], schema: &Value) -> Result<Value, LlmError> {
+    /// Asks the model (or the cache) for sample `sample` of an answer to `schema` (0: the
+    /// deterministic one; 1: the extra sample for agreement).
+    fn ask(
+        &self,
+        purpose: &str,
+        messages: &[Message],
+        schema: &Value,
+        sample: u32,
+    ) -> Result<Value, LlmError> {
         let prompt_bytes = serde_json::to_vec(messages).unwrap_or_default();
         let prompt_hash = sha256_hex(&prompt_bytes);
         let schema_hash = sha256_hex(&serde_json::to_vec(schema).unwrap_or_default());
-        let key = cache::key(self.model(), &prompt_hash, &schema_hash);
+        let key = cache::sample_key(self.model(), &prompt_hash, &schema_hash, sample);
+        let logged_purpose = if sample == 0 {
+            purpose.to_string()
+        } else {
+            format!("{purpose}:sample{sample}")
+        };
+        let purpose = logged_purpose.as_str();
         let logged_prompt = (!self.settings.no_redact).then(|| {
             messages
                 .iter()
@@ -112,7 +145,9 @@ impl LlmExtractor {
             );
             return Ok(hit);
         }
-        let answer = self.client.chat_json(messages, purpose, schema)?;
+        let answer = self
+            .client
+            .chat_json_sample(messages, purpose, schema, sample)?;
         if !answer.dropped.is_empty() {
             let n = answer.dropped.len() as u64;
             self.count(|s| s.schema_dropped += n);
@@ -196,7 +231,7 @@ impl LlmExtractor {
         };
         let msgs = template::messages(tbl, fields, records, &mut redact);
         let schema = template::answer_schema(fields, records);
-        let answer = self.ask("template", &msgs, &schema)?;
+        let answer = self.ask("template", &msgs, &schema, 0)?;
         let mut t: Template = Template {
             fingerprint: key.0.clone(),
             schema_sha256: key.1.clone(),
@@ -224,14 +259,15 @@ impl LlmExtractor {
         Ok(t)
     }
 
-    /// Sends the document (in chunks of pages when long) and merges the answers.
+    /// Sends the document (in chunks of pages when long) and merges the answers; with two
+    /// samples configured, also the merged second sample.
     fn direct(
         &self,
         doc: &Document,
         name: &str,
         schema: &Value,
         redactor: &mut Redactor,
-    ) -> Result<Value, LlmError> {
+    ) -> Result<(Value, Option<Value>), LlmError> {
         let pages = prompt::document_pages(doc);
         let mut chunks: Vec<String> = Vec::new();
         for (_, text) in pages {
@@ -250,15 +286,23 @@ impl LlmExtractor {
         }
         let answer_schema = prompt::answer_schema(schema);
         let mut merged = Value::Null;
+        let mut second = (self.settings.samples > 1).then_some(Value::Null);
         for chunk in &chunks {
             let msgs = prompt::extraction_messages(name, schema, chunk);
-            let mut answer = self.ask("extract", &msgs, &answer_schema)?;
+            let mut answer = self.ask("extract", &msgs, &answer_schema, 0)?;
             let mut data = answer["data"].take();
             redactor.restore(&mut data);
             merge(&mut merged, data);
+            if let Some(into) = &mut second {
+                let mut answer = self.ask("extract", &msgs, &answer_schema, 1)?;
+                let mut data = answer["data"].take();
+                redactor.restore(&mut data);
+                merge(into, data);
+                self.count(|s| s.extra_samples += 1);
+            }
         }
         self.count(|s| s.direct += 1);
-        Ok(merged)
+        Ok((merged, second))
     }
 
     /// Extracts `doc` to the schema `schema` named `name`.
@@ -278,6 +322,9 @@ impl LlmExtractor {
             .then(|| template::parts(schema))
             .flatten()
             .and_then(|p| table::find(doc, 3).map(|t| (p, t)));
+        // The second sample's answer, when two are configured (direct extraction only: a
+        // template read is deterministic).
+        let mut second: Option<Value> = None;
         let (mut fields, mut records, extractor, agreement) = match tabular {
             Some(((fprops, rprops), tbl)) => {
                 let t = self.template(&tbl, &schema_hash, &fprops, &rprops, &mut redactor)?;
@@ -291,8 +338,12 @@ impl LlmExtractor {
                 )
             }
             None => {
-                let v = self.direct(doc, name, schema, &mut redactor)?;
+                let (v, other) = self.direct(doc, name, schema, &mut redactor)?;
                 let (f, r) = split(v);
+                second = other.map(|o| {
+                    let (f2, r2) = split(o);
+                    serde_json::json!({ "fields": f2, "records": r2 })
+                });
                 (f, r, format!("llm:{}", self.model()), 0.9)
             }
         };
@@ -306,23 +357,41 @@ impl LlmExtractor {
         for (i, r) in records.iter_mut().enumerate() {
             verdicts.push(grounding::verify(&index, r, &format!("records[{i}]")));
         }
+        let first = second
+            .as_ref()
+            .map(|_| serde_json::json!({ "fields": fields.clone(), "records": records.clone() }));
         let mut provenance = BTreeMap::new();
         let mut low = Vec::new();
         let mut ungrounded = Vec::new();
+        let mut disagreements = 0u64;
         for v in verdicts {
             for (path, f) in v.found {
+                // Agreement of the two samples: 1.0 when they give the same value, 0.5 when
+                // they do not (or the second has none).
+                let samples = match (&first, &second) {
+                    (Some(a), Some(b)) => {
+                        let same = matches!((at_path(a, &path), at_path(b, &path)), (Some(x), Some(y)) if samples_agree(x, y));
+                        if !same {
+                            disagreements += 1;
+                        }
+                        Some(if same { 1.0 } else { 0.5 })
+                    }
+                    _ => None,
+                };
+                let base = samples.unwrap_or(agreement);
                 let agree = match (&layout, path.strip_prefix("fields.")) {
                     (Some(l), Some(k)) => match l.fields.get(k) {
-                        Some(Value::Null) | None => agreement,
+                        Some(Value::Null) | None => base,
                         Some(lv) => {
-                            if same_value(lv, fields.get(k).unwrap_or(&Value::Null)) {
+                            let reader = if same_value(lv, fields.get(k).unwrap_or(&Value::Null)) {
                                 1.0
                             } else {
                                 0.5
-                            }
+                            };
+                            f32::min(reader, samples.unwrap_or(1.0))
                         }
                     },
-                    _ => agreement,
+                    _ => base,
                 };
                 let conf = (f.ocr_confidence * f.quality * agree).clamp(0.0, 1.0);
                 if conf < self.settings.review_threshold {
@@ -336,6 +405,7 @@ impl LlmExtractor {
         self.count(|s| {
             s.documents += 1;
             s.ungrounded += n_ungrounded;
+            s.disagreements += disagreements;
         });
         let mut checks = vec![if ungrounded.is_empty() {
             Check {
@@ -418,6 +488,47 @@ fn record_indexes<'a>(paths: impl Iterator<Item = &'a str>) -> Vec<usize> {
     out
 }
 
+/// The value at a verifier path (`fields.amount`, `records[2].date`, `fields.lines[0].name`).
+fn at_path<'a>(root: &'a Value, path: &str) -> Option<&'a Value> {
+    let mut v = root;
+    for part in path.split('.') {
+        let mut pieces = part.split('[');
+        let key = pieces.next()?;
+        if !key.is_empty() {
+            v = v.get(key)?;
+        }
+        for idx in pieces {
+            v = v.get(idx.strip_suffix(']')?.parse::<usize>().ok()?)?;
+        }
+    }
+    Some(v)
+}
+
+/// Text compared modulo case, whitespace and light punctuation (as the verifier reads text).
+fn loose(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Two samples agree: [`same_value`], or the same text modulo case, spaces and punctuation
+/// when neither is an amount (amounts compare by value only: `12.00` is not `1200`).
+fn samples_agree(a: &Value, b: &Value) -> bool {
+    if same_value(a, b) {
+        return true;
+    }
+    match (a.as_str(), b.as_str()) {
+        (Some(x), Some(y)) => {
+            crate::norm::value_amount(x).is_none()
+                && crate::norm::value_amount(y).is_none()
+                && !loose(x).is_empty()
+                && loose(x) == loose(y)
+        }
+        _ => false,
+    }
+}
+
 /// Equal values, comparing amounts and dates by meaning.
 fn same_value(a: &Value, b: &Value) -> bool {
     let text = |v: &Value| match v {
@@ -472,5 +583,40 @@ fn merge(into: &mut Value, from: Value) {
         (Value::Array(a), Value::Array(b)) => a.extend(b),
         (slot @ Value::Null, v) => *slot = v,
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn paths_of_the_verifier_find_their_values() {
+        let v = json!({"fields": {"amount": "1.00", "lines": [{"name": "a"}, {"name": "b"}]},
+                       "records": [{"date": "2026-03-01"}, {"date": "2026-03-02"}]});
+        assert_eq!(at_path(&v, "fields.amount"), Some(&json!("1.00")));
+        assert_eq!(at_path(&v, "fields.lines[1].name"), Some(&json!("b")));
+        assert_eq!(at_path(&v, "records[1].date"), Some(&json!("2026-03-02")));
+        assert_eq!(at_path(&v, "records[5].date"), None);
+        assert_eq!(at_path(&v, "fields.missing"), None);
+    }
+
+    #[test]
+    fn samples_agree_by_meaning_not_by_spelling() {
+        let agree = |a: Value, b: Value| samples_agree(&a, &b);
+        assert!(agree(json!("12000.00"), json!("12,000.00")));
+        assert!(agree(json!("12000.00"), json!(12000)));
+        assert!(agree(
+            json!("Shanghai Widget Co. Ltd"),
+            json!("shanghai widget co ltd")
+        ));
+        assert!(!agree(json!("12.00"), json!("1200")));
+        assert!(!agree(json!("12000.00"), json!("1200.00")));
+        assert!(!agree(
+            json!("Invoice 889 settlement"),
+            json!("TRANSFER SLIP")
+        ));
+        assert!(!agree(json!("a"), Value::Null));
     }
 }

@@ -11,11 +11,15 @@
 //! - [`table`] and [`template`]: layout fingerprints and learned column mappings.
 //! - [`cache`]: answers keyed by (model, prompt hash, schema hash).
 //! - [`extract`]: the [`LlmExtractor`] tying it together.
+//! - `gguf` (cargo feature `gguf`): a GGUF model run in-process through llama.cpp, behind the
+//!   same client, for sites with no model server.
 
 pub mod cache;
 pub mod client;
 pub mod config;
 pub mod extract;
+#[cfg(feature = "gguf")]
+pub mod gguf;
 pub mod grounding;
 pub mod norm;
 pub mod prompt;
@@ -25,6 +29,9 @@ pub mod schemas;
 pub mod table;
 pub mod template;
 pub mod validate;
+
+/// Whether this build runs GGUF models in-process (cargo feature `gguf`).
+pub const GGUF_SUPPORTED: bool = cfg!(feature = "gguf");
 
 pub use client::{ApiKey, ClientConfig, LlmClient, LlmError, Message, Usage};
 pub use config::LlmSettings;

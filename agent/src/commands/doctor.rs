@@ -144,7 +144,7 @@ pub fn run(g: &Global) -> anyhow::Result<i32> {
         .and_then(|c| c.llm)
         .and_then(|l| l.url);
     let url = crate::config::pick(None, "DOCKET_LLM_URL", file_url.as_ref());
-    match crate::pipeline::llm_extractor(&data_dir, None, None, false) {
+    match crate::pipeline::llm_extractor(&data_dir, None, None, None, false) {
         Ok(llm) => f.push(Finding {
             check: "extractors",
             status: "ok",
@@ -154,8 +154,12 @@ pub fn run(g: &Global) -> anyhow::Result<i32> {
         Err(e) => f.push(Finding {
             check: "extractors",
             status: "fail",
-            detail: format!("layout reader only: the LLM endpoint is misconfigured: {}", e.message),
-            fix: Some("set [llm] url/model in the config file (<data dir>/config.toml) or DOCKET_LLM_URL (ending in /v1) and DOCKET_LLM_MODEL; `docket explain DK-E0208`".into()),
+            detail: format!("layout reader only: the LLM is misconfigured: {}", e.message),
+            fix: Some(if e.message.contains("--features gguf") {
+                "rebuild docket with `cargo build --release -p docket --features gguf`, or set [llm] url (an endpoint) instead of gguf; `docket explain DK-E0208`".into()
+            } else {
+                "set [llm] url/model (or gguf, an in-process model) in the config file (<data dir>/config.toml), or DOCKET_LLM_URL (ending in /v1) and DOCKET_LLM_MODEL (or DOCKET_LLM_GGUF); `docket explain DK-E0208`".into()
+            }),
         }),
     }
 

@@ -1,8 +1,10 @@
-//! `docket extract FILE… [--schema NAME|PATH] [--json] [--llm-url URL --llm-model NAME]
-//! [--no-redact]`: one JSON document per input file, in the shape DESIGN.md fixes. With an LLM
-//! endpoint (flags or DOCKET_LLM_URL / DOCKET_LLM_MODEL), transfer_slip, invoice, kyc_form and
-//! custom JSON Schemas are filled by the model, grounded in the document and redacted. A file that cannot be read yields an error object (JSON) or an error line
-//! (text) and the rest of the files go on.
+//! `docket extract FILE… [--schema NAME|PATH] [--json] [--llm-url URL --llm-model NAME |
+//! --llm-gguf FILE] [--no-redact]`: one JSON document per input file, in the shape DESIGN.md
+//! fixes. With an LLM (an endpoint: flags or DOCKET_LLM_URL / DOCKET_LLM_MODEL; or a GGUF model
+//! run in-process: --llm-gguf or DOCKET_LLM_GGUF, in a build with the `gguf` feature),
+//! transfer_slip, invoice, kyc_form and custom JSON Schemas are filled by the model, grounded in
+//! the document and redacted. A file that cannot be read yields an error object (JSON) or an
+//! error line (text) and the rest of the files go on.
 
 use crate::cli::Global;
 use crate::pipeline;
@@ -29,6 +31,10 @@ pub struct ExtractArgs {
     /// Model name sent to the endpoint (default: DOCKET_LLM_MODEL).
     #[arg(long, value_name = "NAME")]
     pub llm_model: Option<String>,
+    /// A GGUF model file to run in-process instead of an endpoint (default: DOCKET_LLM_GGUF;
+    /// needs a docket built with `--features gguf`).
+    #[arg(long, value_name = "FILE", conflicts_with = "llm_url")]
+    pub llm_gguf: Option<PathBuf>,
     /// Send document text to the model unredacted (refused unless the endpoint is on loopback).
     #[arg(long)]
     pub no_redact: bool,
@@ -51,6 +57,7 @@ pub fn run(g: &Global, args: &ExtractArgs) -> anyhow::Result<i32> {
     let llm = pipeline::llm_extractor(
         &g.data_dir(),
         args.llm_url.as_deref(),
+        args.llm_gguf.as_deref(),
         args.llm_model.as_deref(),
         args.no_redact,
     )?;
@@ -106,18 +113,27 @@ pub fn run(g: &Global, args: &ExtractArgs) -> anyhow::Result<i32> {
             template_hits = st.template_hits,
             templates_learned = st.templates_learned,
             ungrounded = st.ungrounded,
+            disagreements = st.disagreements,
             "LLM usage"
         );
         if !g.json && !g.quiet {
             eprintln!(
-                "llm {}: {} call(s), {} prompt + {} completion tokens, {} cache hit(s), {} template hit(s), {} value(s) rejected as ungrounded",
+                "llm {}: {} call(s), {} prompt + {} completion tokens, {} cache hit(s), {} template hit(s), {} value(s) rejected as ungrounded{}",
                 l.model(),
                 u.calls,
                 u.prompt_tokens,
                 u.completion_tokens,
                 st.cache_hits,
                 st.template_hits,
-                st.ungrounded
+                st.ungrounded,
+                if l.samples() > 1 {
+                    format!(
+                        ", {} value(s) where the two samples disagreed",
+                        st.disagreements
+                    )
+                } else {
+                    String::new()
+                }
             );
         }
     }

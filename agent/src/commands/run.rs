@@ -31,6 +31,10 @@ pub struct RunArgs {
     /// `DOCKET_LLM_MODEL`.
     #[arg(long, value_name = "NAME")]
     pub llm_model: Option<String>,
+    /// A GGUF model file the extract step runs in-process instead of an endpoint; overrides the
+    /// workflow's `llm: url` and `DOCKET_LLM_GGUF` (needs a docket built with `--features gguf`).
+    #[arg(long, value_name = "FILE", conflicts_with = "llm_url")]
+    pub llm_gguf: Option<PathBuf>,
 }
 
 /// Loads and validates a workflow file, printing every problem with its line and column.
@@ -177,13 +181,13 @@ pub fn flow_from_plan(plan: &Plan, file: &Path) -> Result<FlowSpec> {
                             max_attempts: *max_attempts,
                         }
                     }
+                    Sink::Ui(u) => {
+                        crate::runner::ui::spec_from_plan(u, &crate::secrets::process_data_dir())?
+                    }
                     Sink::File { dir, format } => SinkSpec::FileDrop {
                         dir: dir.clone(),
                         format: match format {
                             docket_workflow::config::FileFormat::Csv => {
-                    Sink::Ui(u) => {
-                        crate::runner::ui::spec_from_plan(u, &crate::secrets::process_data_dir())?
-                    }
                                 docket_connectors::FileFormat::Csv
                             }
                             docket_workflow::config::FileFormat::Jsonl => {
@@ -253,6 +257,8 @@ pub fn flow_from_plan(plan: &Plan, file: &Path) -> Result<FlowSpec> {
             timeout: l.timeout,
             // Confidences are products of fractions; f32 is the extractor's own precision.
             min_confidence: l.min_confidence.map(|c| c as f32),
+            gguf: None,
+            samples: l.samples,
         }),
         None => None,
     };
@@ -316,10 +322,15 @@ pub fn run(g: &Global, args: &RunArgs) -> Result<i32> {
         return Ok(0);
     }
     let mut flow = flow_from_plan(&plan, &args.flow)?;
-    if args.llm_url.is_some() || args.llm_model.is_some() {
+    if args.llm_url.is_some() || args.llm_model.is_some() || args.llm_gguf.is_some() {
         let llm = flow.llm.get_or_insert_with(LlmSpec::default);
         if let Some(u) = &args.llm_url {
             llm.url = Some(u.clone());
+            llm.gguf = None;
+        }
+        if let Some(g) = &args.llm_gguf {
+            llm.gguf = Some(g.clone());
+            llm.url = None;
         }
         if let Some(m) = &args.llm_model {
             llm.model = Some(m.clone());
@@ -345,6 +356,27 @@ pub fn run(g: &Global, args: &RunArgs) -> Result<i32> {
             outcome.already_delivered + outcome.duplicates,
             outcome.pending
         );
+        if let Some(l) = &outcome.llm {
+            println!(
+                "llm {}: {} call(s) ({} request(s)), {} prompt + {} completion tokens, {} cache hit(s), {} template hit(s), {} value(s) rejected as ungrounded{}",
+                l.model,
+                l.calls,
+                l.requests,
+                l.prompt_tokens,
+                l.completion_tokens,
+                l.cache_hits,
+                l.template_hits,
+                l.ungrounded,
+                if l.samples > 1 {
+                    format!(
+                        ", {} value(s) where the two samples disagreed",
+                        l.disagreements
+                    )
+                } else {
+                    String::new()
+                }
+            );
+        }
         if flow.screen.is_some() {
             println!("screening: {} alert(s)", outcome.alerts);
         }

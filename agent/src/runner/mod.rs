@@ -64,6 +64,53 @@ pub struct RunOutcome {
     pub resumed: bool,
     /// The HTML report, if the flow has one.
     pub report: Option<PathBuf>,
+    /// What the extract step's language model cost in this run (left out without one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub llm: Option<LlmUsage>,
+}
+
+/// Model calls and tokens of one run (of this process: a resumed run counts from the resume).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LlmUsage {
+    /// Model name (`gguf:<file>` for an in-process model).
+    pub model: String,
+    /// Answers accepted from the model (cache hits excluded).
+    pub calls: u64,
+    /// Requests sent, including retries and re-asks.
+    pub requests: u64,
+    /// Prompt tokens over all requests.
+    pub prompt_tokens: u64,
+    /// Completion tokens over all requests.
+    pub completion_tokens: u64,
+    /// Answers taken from the response cache (no model call).
+    pub cache_hits: u64,
+    /// Documents read with a known layout template (no model call).
+    pub template_hits: u64,
+    /// Values the grounding verifier rejected (set to null).
+    pub ungrounded: u64,
+    /// Answers per document (1 or 2).
+    pub samples: u32,
+    /// Grounded values whose two samples disagreed.
+    pub disagreements: u64,
+}
+
+impl LlmUsage {
+    /// The counts of `l` so far.
+    pub fn of(l: &docket_llm::LlmExtractor) -> Self {
+        let (u, st) = (l.usage(), l.stats());
+        LlmUsage {
+            model: l.model().to_string(),
+            calls: u.calls,
+            requests: u.requests,
+            prompt_tokens: u.prompt_tokens,
+            completion_tokens: u.completion_tokens,
+            cache_hits: st.cache_hits,
+            template_hits: st.template_hits,
+            ungrounded: st.ungrounded,
+            samples: l.samples(),
+            disagreements: st.disagreements,
+        }
+    }
 }
 
 impl RunOutcome {
@@ -220,6 +267,7 @@ pub fn run_files(
         released: 0,
         resumed,
         report: flow.report.clone(),
+        llm: None,
     };
     let schema = pipeline::resolve_schema(&flow.schema)?;
     let opts = DigitiseOptions {
@@ -376,6 +424,7 @@ pub fn run_files(
         outcome.alerts = screen_run(store, &run_id, sc, pack)?;
     }
 
+    outcome.llm = llm.as_ref().map(LlmUsage::of);
     outcome.status = if outcome.pending > 0 {
         "failed".into()
     } else if outcome.review > 0 || outcome.quarantined > 0 {
