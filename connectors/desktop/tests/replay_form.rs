@@ -136,35 +136,45 @@ fn replay_fails_clearly_when_the_save_button_is_gone() {
 
 #[test]
 fn replay_survives_a_moved_window_on_another_screen_size() {
-    let Some(small) = xvfb_or_skip("replay_survives_a_moved_window_on_another_screen_size") else {
-        return;
+    let big = match Xvfb::start(1920, 1080) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("SKIP replay_survives_a_moved_window_on_another_screen_size: Xvfb: {e}");
+            return;
+        }
     };
     let dir = tempfile::tempdir().unwrap();
-    // Recorded on a 1024x768 screen with the window at (40, 40)…
+    // Recorded on a 1920x1080 screen with the window at (40, 40)…
     let script_path = {
-        let mut desk = X11Desktop::open(small.display()).unwrap();
+        let mut desk = X11Desktop::open(big.display()).unwrap();
         let app = start_app(
-            small.display(),
+            big.display(),
             dir.path(),
             &dir.path().join("unused.csv"),
             false,
         );
         record_script(&mut desk, &app, dir.path())
     };
-    drop(small);
+    drop(big);
     let script = Script::load(&script_path).unwrap();
     // …replayed on 1280x1024 with the window at (500, 420).
-    let big = match Xvfb::start(1280, 1024) {
+    let smaller = match Xvfb::start(1280, 1024) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("SKIP: second Xvfb cannot start: {e}");
             return;
         }
     };
-    let mut desk = X11Desktop::open(big.display()).unwrap();
+    let mut desk = X11Desktop::open(smaller.display()).unwrap();
     assert_eq!(desk.screen_size().unwrap(), (1280, 1024));
     let out = dir.path().join("saved.csv");
-    let app = start_app_with(big.display(), dir.path(), &out, false, &["--at", "500,420"]);
+    let app = start_app_with(
+        smaller.display(),
+        dir.path(),
+        &out,
+        false,
+        &["--at", "500,420"],
+    );
     assert!(
         app.widgets["save"][0] > 500,
         "the window really moved: {:?}",
