@@ -283,7 +283,7 @@ fn stop_left_app(dir: &Path) {
     if let Ok(pid) = std::fs::read_to_string(dir.join("app.pid")) {
         let pid = pid.trim();
         if !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()) {
-            let _ = Command::new("kill").arg(pid).status();
+            let _ = Command::new("kill").arg(pid).stderr(Stdio::null()).status();
         }
     }
 }

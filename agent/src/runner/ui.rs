@@ -31,6 +31,11 @@
 //! [`docket_core::ErrorCode::SinkUnavailable`]: records already entered stay journaled, the others
 //! stay pending and the next run retries them.
 //!
+//! The app (`sh -c`, its own process group, output to `ui-<step>/app.log` in the evidence folder)
+//! is stopped when the sink is dropped at the end of the run. A killed agent cannot stop it: the
+//! resumed run starts a second instance, so scripts should find their window by anchor, not
+//! assume a single instance.
+//!
 //! The sink never logs typed text or secrets: secrets come from the secret store (or
 //! `DOCKET_SECRET_<NAME>`) when the sink opens and are masked in every screenshot by the replay.
 
@@ -289,7 +294,12 @@ impl UiSink {
                 (None, None, None) => unreachable_display(),
             };
             let app = match &self.app {
-                Some(cmd) => Some(App(spawn_app(cmd, &self.workdir, &name)?)),
+                Some(cmd) => Some(App(spawn_app(
+                    cmd,
+                    &self.workdir,
+                    &name,
+                    &self.evidence.join("app.log"),
+                )?)),
                 None => None,
             };
             let desk = X11Desktop::open(&name).map_err(|e| {
@@ -390,8 +400,26 @@ fn unreachable_display() -> String {
     ":0".to_owned()
 }
 
-fn spawn_app(cmd: &str, workdir: &Path, display: &str) -> Result<Child, SinkError> {
+/// Starts `cmd` through `sh -c` in its own process group, its output appended to `log` (never
+/// to Docket's own stdout/stderr: an app that outlives an aborted run would otherwise hold the
+/// caller's pipes open).
+fn spawn_app(cmd: &str, workdir: &Path, display: &str, log: &Path) -> Result<Child, SinkError> {
     use std::os::unix::process::CommandExt;
+    let fail = |e: std::io::Error| {
+        unavailable(format!(
+            "cannot start the ui target's app (sh -c, log {}): {e}",
+            log.display()
+        ))
+    };
+    if let Some(dir) = log.parent() {
+        std::fs::create_dir_all(dir).map_err(fail)?;
+    }
+    let out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .map_err(fail)?;
+    let err = out.try_clone().map_err(fail)?;
     Command::new("sh")
         .arg("-c")
         .arg(cmd)
@@ -400,9 +428,11 @@ fn spawn_app(cmd: &str, workdir: &Path, display: &str) -> Result<Child, SinkErro
         .env_remove("WAYLAND_DISPLAY")
         .env_remove("XDG_SESSION_TYPE")
         .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
         .process_group(0)
         .spawn()
-        .map_err(|e| unavailable(format!("cannot start the ui target's app (sh -c): {e}")))
+        .map_err(fail)
 }
 
 fn journal_err(e: rusqlite::Error) -> SinkError {
