@@ -91,6 +91,30 @@ fn spread(img: &RgbaImage) -> f32 {
     (img.pixels().map(|p| (luma(p) - mean).powi(2)).sum::<f32>() / n).sqrt()
 }
 
+/// Zero-mean normalised cross-correlation of two images of the same size on luma, −1..1
+/// (0 when either is flat or the sizes differ).
+pub fn similarity(a: &RgbaImage, b: &RgbaImage) -> f32 {
+    if a.dimensions() != b.dimensions() {
+        return 0.0;
+    }
+    let luma =
+        |p: &Rgba<u8>| 0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2]);
+    let n = (a.width() * a.height()).max(1) as f32;
+    let ma = a.pixels().map(luma).sum::<f32>() / n;
+    let mb = b.pixels().map(luma).sum::<f32>() / n;
+    let (mut sab, mut saa, mut sbb) = (0.0f32, 0.0f32, 0.0f32);
+    for (pa, pb) in a.pixels().zip(b.pixels()) {
+        let (da, db) = (luma(pa) - ma, luma(pb) - mb);
+        sab += da * db;
+        saa += da * da;
+        sbb += db * db;
+    }
+    if saa <= f32::EPSILON || sbb <= f32::EPSILON {
+        return 0.0;
+    }
+    sab / (saa.sqrt() * sbb.sqrt())
+}
+
 /// The chosen anchor crop.
 #[derive(Debug, Clone)]
 pub struct Crop {
@@ -246,7 +270,12 @@ pub fn read_around(
         h: 30,
     }
     .clamp_into(sw, sh);
-    let row = read_rect(ocr, languages, shot, strip, 3)?;
+    // A word touching the strip's right end was cut by it (a caption under the click).
+    let right_end = (strip.x + strip.w as i32) as f32 - 3.0;
+    let row: Vec<ScreenWord> = read_rect(ocr, languages, shot, strip, 3)?
+        .into_iter()
+        .filter(|w| w.bbox.x1 < right_end)
+        .collect();
     let in_strip = |w: &ScreenWord| {
         let (cx, cy) = ((w.bbox.x0 + w.bbox.x1) / 2.0, (w.bbox.y0 + w.bbox.y1) / 2.0);
         cx >= strip.x as f32
@@ -254,9 +283,12 @@ pub fn read_around(
             && cy >= strip.y as f32
             && cy < (strip.y + strip.h as i32) as f32
     };
+    // Both readings are kept (OCR misses short words now and then, in either); a broad word
+    // that overlaps a row word is the same word read twice.
+    let overlaps = |a: &BBox, b: &BBox| a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
     let mut words: Vec<ScreenWord> = read_rect(ocr, languages, shot, broad, 2)?
         .into_iter()
-        .filter(|w| !in_strip(w))
+        .filter(|w| !(in_strip(w) && row.iter().any(|r| overlaps(&r.bbox, &w.bbox))))
         .collect();
     words.extend(row);
     Ok(words)
@@ -271,6 +303,9 @@ pub struct Texts {
     pub label: Option<String>,
     /// Click point minus the label's centre.
     pub label_offset: Option<[i32; 2]>,
+    /// Every word on the click's row left of it or just above it: a password/PIN word among them
+    /// makes the field secret even when another word was taken as its label.
+    pub nearby: Vec<String>,
 }
 
 /// Words adjacent to each other on one line (gap ≤ `gap` px), as (text, box).
@@ -338,6 +373,15 @@ pub fn texts(words: &[ScreenWord], at: Point) -> Texts {
         .iter()
         .filter(|(_, b)| b.y1 <= py && py - b.y1 <= 60.0 && b.x0 - 40.0 <= px && px <= b.x1 + 200.0)
         .min_by(|a, b| (py - a.1.y1).total_cmp(&(py - b.1.y1)));
+    out.nearby = words
+        .iter()
+        .filter(|w| {
+            let row = w.bbox.x1 <= px + 2.0 && w.bbox.y0 - 8.0 <= py && py <= w.bbox.y1 + 8.0;
+            let over = w.bbox.y1 <= py && py - w.bbox.y1 <= 40.0 && (w.bbox.x0 - px).abs() <= 200.0;
+            row || over
+        })
+        .map(|w| w.text.clone())
+        .collect();
     if let Some((t, b)) = left.or(above) {
         let (cx, cy) = ((b.x0 + b.x1) / 2.0, (b.y0 + b.y1) / 2.0);
         out.label = Some(t.clone());
@@ -528,6 +572,32 @@ mod tests {
         assert!(c.unique, "{:?}", c.rect);
         assert!(c.rect.x <= 100, "grew left to the label: {:?}", c.rect);
         assert!(c.offset(at).is_some());
+    }
+
+    #[test]
+    fn similarity_is_one_for_equal_and_low_for_unrelated_crops() {
+        let a = RgbaImage::from_fn(64, 32, |x, y| {
+            let v = if (x / 5 + y / 3).is_multiple_of(2) {
+                40
+            } else {
+                200
+            };
+            Rgba([v, v, v, 255])
+        });
+        assert!((similarity(&a, &a) - 1.0).abs() < 1e-4);
+        let mut lighter = a.clone();
+        for p in lighter.pixels_mut() {
+            p[0] = p[0].saturating_add(10);
+            p[1] = p[1].saturating_add(10);
+            p[2] = p[2].saturating_add(10);
+        }
+        assert!(
+            similarity(&a, &lighter) > 0.99,
+            "brightness does not matter"
+        );
+        let flat = RgbaImage::from_pixel(64, 32, Rgba([9, 9, 9, 255]));
+        assert_eq!(similarity(&a, &flat), 0.0);
+        assert_eq!(similarity(&a, &RgbaImage::new(10, 10)), 0.0);
     }
 
     #[test]

@@ -7,10 +7,11 @@
 //! is painted over before a crop is cut or a region is read. Nothing here logs a typed character.
 
 use std::collections::HashMap;
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use docket_core::ocr::Ocr;
 use docket_desktop::{
@@ -100,8 +101,23 @@ struct Shot {
     index: usize,
     at: Point,
     image: RgbaImage,
+    /// A frame from shortly before, taken while the pointer was elsewhere: the element at rest
+    /// (not hovered, not pressed), as a replay sees it before clicking.
+    before: Option<RgbaImage>,
     windows: Vec<WindowInfo>,
 }
+
+/// A frame taken while idle, with where the pointer was.
+struct Frame {
+    taken: Instant,
+    pointer: Option<Point>,
+    image: RgbaImage,
+}
+
+/// Idle frames are taken at most this often.
+const FRAME_EVERY: Duration = Duration::from_millis(250);
+/// An idle frame older than this is not used as the element's resting state.
+const FRAME_MAX_AGE: Duration = Duration::from_secs(3);
 
 enum Job {
     Shot(Box<Shot>),
@@ -167,12 +183,28 @@ fn analyse(
         index: _,
         at,
         mut image,
+        mut before,
         windows,
     } = shot;
     for m in masks {
         anchor::paint(&mut image, *m);
+        if let Some(b) = &mut before {
+            anchor::paint(b, *m);
+        }
     }
-    let crop = anchor::choose_crop(&image, at);
+    let mut crop = anchor::choose_crop(&image, at);
+    // The press changes how the element looks (hover, pressed relief, focus ring) while the
+    // screenshot is taken: the same place in the frame from before the pointer came is the
+    // element at rest, as the replay will see it — unless the screen changed meanwhile.
+    if let (Some(c), Some(b)) = (&mut crop, &before) {
+        let r = c.rect;
+        let rest = image::imageops::crop_imm(b, r.x as u32, r.y as u32, r.w, r.h).to_image();
+        if anchor::similarity(&rest, &c.image) >= 0.6
+            && docket_desktop::Template::new(&rest).is_some()
+        {
+            c.image = rest;
+        }
+    }
     let texts = match ocr {
         Some((engine, langs)) => match anchor::read_around(engine.as_mut(), langs, &image, at) {
             Ok(words) => anchor::texts(&words, at),
@@ -186,10 +218,17 @@ fn analyse(
     let window = anchor::window_at(&windows, at)
         .filter(|w| !w.title.is_empty())
         .map(|w| (w.title.clone(), [at.x - w.x, at.y - w.y]));
+    // The label names the secret; a password word elsewhere on the row still makes it one.
     let secret = [&texts.label, &texts.text]
         .into_iter()
         .flatten()
         .find(|s| anchor::is_secret_label(s, designer))
+        .or_else(|| {
+            texts
+                .nearby
+                .iter()
+                .find(|s| anchor::is_secret_label(s, designer))
+        })
         .map(|s| anchor::secret_name(s));
     PressInfo {
         at,
@@ -259,15 +298,45 @@ pub fn record(
     let mut notes = Vec::new();
     let mut last_left: Option<Point> = None;
     let mut last_wheel: Option<u32> = None;
+    let mut frames: VecDeque<Frame> = VecDeque::new();
+    let mut pointer: Option<Point> = None;
+    let mut held = false;
     let stopped = loop {
         if stop.load(Ordering::SeqCst) {
             break Stopped::Signal;
         }
         let e = match rx.recv_timeout(Duration::from_millis(50)) {
             Ok(e) => e,
-            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Timeout) => {
+                if !held
+                    && frames
+                        .back()
+                        .is_none_or(|f| f.taken.elapsed() >= FRAME_EVERY)
+                    && let Ok(image) = desk.capture()
+                {
+                    if frames.len() >= 3 {
+                        frames.pop_front();
+                    }
+                    frames.push_back(Frame {
+                        taken: Instant::now(),
+                        pointer,
+                        image,
+                    });
+                }
+                continue;
+            }
             Err(RecvTimeoutError::Disconnected) => break Stopped::Signal,
         };
+        match e.kind {
+            RawKind::Motion { at } | RawKind::ButtonUp { at, .. } => pointer = Some(at),
+            RawKind::ButtonDown { at, .. } => pointer = Some(at),
+            _ => {}
+        }
+        match e.kind {
+            RawKind::ButtonDown { button: 1, .. } => held = true,
+            RawKind::ButtonUp { button: 1, .. } => held = false,
+            _ => {}
+        }
         let index = events.len();
         let shoot = match e.kind {
             RawKind::KeyDown { key, mods } => {
@@ -310,10 +379,19 @@ pub fn record(
             match desk.capture() {
                 Ok(image) => {
                     let windows = desk.windows().unwrap_or_default();
+                    let away = |p: &Option<Point>| {
+                        p.is_none_or(|p| (p.x - at.x).abs() > 100 || (p.y - at.y).abs() > 30)
+                    };
+                    let before = frames
+                        .iter()
+                        .rev()
+                        .find(|f| f.taken.elapsed() <= FRAME_MAX_AGE && away(&f.pointer))
+                        .map(|f| f.image.clone());
                     let _ = job_tx.send(Job::Shot(Box::new(Shot {
                         index,
                         at,
                         image,
+                        before,
                         windows,
                     })));
                 }
@@ -559,6 +637,7 @@ mod tests {
                 text: None,
                 label: label.map(str::to_owned),
                 label_offset: label.map(|_| [90, 0]),
+                nearby: Vec::new(),
             },
             window: Some(("Payments entry".into(), [at.x - 40, at.y - 40])),
             secret: secret.map(str::to_owned),
