@@ -35,11 +35,30 @@ echo "== preparing screenshots and anchors in $out"
 "$bin/locate_bench" --save-screen "$out/synthetic.png"
 "$bin/locate_compare" prepare "$out" "$out/synthetic.png"
 
-echo "== Docket (docket-desktop locate: screen preparation + multi-scale NCC); $(uptime | sed 's/.*load average/load average/')"
-"$bin/locate_compare" time "$out/manifest.tsv" "$runs" | tee "$out/docket.tsv"
-
-echo "== pyautogui / OpenCV (pyscreeze.locate, confidence 0.9; and a naive OpenCV multi-scale loop); $(uptime | sed 's/.*load average/load average/')"
-"$venv/bin/python" "$here/pyautogui_locate.py" "$out/manifest.tsv" "$runs" | tee "$out/pyscreeze.tsv"
+# The machine is shared: the two sides run case by case, back to back, so that both see the same
+# load; each process times RUNS calls of its own and prints one line per case.
+echo "== locate, case by case: Docket (screen preparation + multi-scale NCC), then pyscreeze.locate"
+echo "   (confidence 0.9) and a naive OpenCV multi-scale loop on the same files; $(uptime | sed 's/.*load average/load average/')"
+: > "$out/docket.tsv"
+: > "$out/pyscreeze.tsv"
+first=1
+while IFS= read -r line; do
+    [[ -z "$line" || "$line" == \#* ]] && continue
+    printf '%s\n' "$line" > "$out/case.tsv"
+    if (( first )); then
+        "$bin/locate_compare" time "$out/case.tsv" "$runs" | sed -n 1,3p >> "$out/docket.tsv"
+        "$venv/bin/python" "$here/pyautogui_locate.py" "$out/case.tsv" "$runs" >> "$out/pyscreeze.tsv"
+        first=0
+    else
+        "$bin/locate_compare" time "$out/case.tsv" "$runs" | sed -n 3p >> "$out/docket.tsv"
+        "$venv/bin/python" "$here/pyautogui_locate.py" "$out/case.tsv" "$runs" | sed -n 3p >> "$out/pyscreeze.tsv"
+    fi
+    printf '.'
+done < "$out/manifest.tsv"
+echo
+"$bin/locate_compare" time "$out/manifest.tsv" 5 | grep '^screen preparation' >> "$out/docket.tsv"
+echo "-- Docket"; cat "$out/docket.tsv"
+echo "-- pyautogui / OpenCV"; cat "$out/pyscreeze.tsv"
 
 echo "== OCR path (tesseract CLI, --psm 11, OMP_THREAD_LIMIT=1) on the 1920x1080 Tk screenshot; $(uptime | sed 's/.*load average/load average/')"
 echo "Counterparty label is at $(cat "$out/tk-counterparty-label.txt") (x y w h)"
