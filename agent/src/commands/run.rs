@@ -35,6 +35,10 @@ pub struct RunArgs {
     /// workflow's `llm: url` and `DOCKET_LLM_GGUF` (needs a docket built with `--features gguf`).
     #[arg(long, value_name = "FILE", conflicts_with = "llm_url")]
     pub llm_gguf: Option<PathBuf>,
+    /// UI write targets without an explicit `display:` start and own an Xvfb display for the
+    /// job even when `$DISPLAY` is set (without `$DISPLAY` they always do).
+    #[arg(long)]
+    pub headless: bool,
 }
 
 /// Loads and validates a workflow file, printing every problem with its line and column.
@@ -296,6 +300,9 @@ pub fn flow_from_plan(plan: &Plan, file: &Path) -> Result<FlowSpec> {
 
 /// Runs `docket run`.
 pub fn run(g: &Global, args: &RunArgs) -> Result<i32> {
+    if args.headless {
+        crate::runner::ui::force_headless();
+    }
     let plan = load_plan(&args.flow)?;
     if args.check {
         // Rule packs are files of their own: `--check` loads them so their problems show with

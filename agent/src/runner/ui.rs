@@ -55,6 +55,15 @@ use std::time::{Duration, Instant};
 
 use crate::failure::Failure;
 
+/// Set by `docket run --headless`: targets without `display:` use an owned Xvfb even when
+/// `$DISPLAY` is set.
+static FORCE_HEADLESS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `docket run --headless`: UI targets without an explicit `display:` start their own Xvfb.
+pub fn force_headless() {
+    FORCE_HEADLESS.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Opens the sink of a write step: the `ui` kind here, every other kind through
 /// [`docket_connectors::open`].
 pub(super) fn open(
@@ -274,7 +283,10 @@ impl UiSink {
     /// Starts the display, the OCR engine and the app, once.
     fn session(&mut self) -> Result<&mut Session, SinkError> {
         if self.session.is_none() {
-            let env_display = std::env::var("DISPLAY").ok().filter(|d| !d.is_empty());
+            let env_display = std::env::var("DISPLAY")
+                .ok()
+                .filter(|d| !d.is_empty())
+                .filter(|_| !FORCE_HEADLESS.load(std::sync::atomic::Ordering::Relaxed));
             let xvfb = match (&self.display, self.headless, &env_display) {
                 (None, true, _) | (None, false, None) => {
                     Some(Xvfb::start(self.screen[0], self.screen[1]).map_err(|e| {
