@@ -192,17 +192,22 @@ pub fn read_words(
 const RULE_H: usize = 40;
 /// Dark vertical runs of at least this many pixels (taller than UI capitals) are borders.
 const RULE_V: usize = 20;
+/// A rule is at most this thick; thicker dark runs are areas, not lines.
+const RULE_THICK: u32 = 4;
 
-/// Paints long dark horizontal and vertical runs (entry borders, focus rings, table rules) in the
-/// colour around them. Tesseract drops text that touches such lines: a label next to a focused
-/// entry's black frame is not read at all without this.
+/// Paints thin long dark horizontal and vertical runs (entry borders, focus rings, table rules) in
+/// the colour around them. Tesseract drops text that touches such lines: a label next to a
+/// focused entry's black frame is not read at all without this. Only *thin* runs (at most
+/// [`RULE_THICK`] px across) are rules: a dark area (the bare root window, a dark panel) is left
+/// alone, or Tesseract would see a page of grey with fragments of text.
 fn erase_rules(img: &mut RgbaImage) {
     let (w, h) = (img.width() as usize, img.height() as usize);
     let dark: Vec<bool> = img
         .pixels()
         .map(|p| (u32::from(p[0]) * 299 + u32::from(p[1]) * 587 + u32::from(p[2]) * 114) < 100_000)
         .collect();
-    let mut erase = vec![false; w * h];
+    // Length of the horizontal and of the vertical dark run through each pixel.
+    let mut hrun = vec![0u32; w * h];
     for y in 0..h {
         let mut x = 0;
         while x < w {
@@ -210,14 +215,14 @@ fn erase_rules(img: &mut RgbaImage) {
             while x < w && dark[y * w + x] {
                 x += 1;
             }
-            if x - start >= RULE_H {
-                erase[y * w + start..y * w + x]
-                    .iter_mut()
-                    .for_each(|e| *e = true);
-            }
+            let len = (x - start) as u32;
+            hrun[y * w + start..y * w + x]
+                .iter_mut()
+                .for_each(|r| *r = len);
             x += 1;
         }
     }
+    let mut vrun = vec![0u32; w * h];
     for x in 0..w {
         let mut y = 0;
         while y < h {
@@ -225,12 +230,17 @@ fn erase_rules(img: &mut RgbaImage) {
             while y < h && dark[y * w + x] {
                 y += 1;
             }
-            if y - start >= RULE_V {
-                (start..y).for_each(|yy| erase[yy * w + x] = true);
-            }
+            let len = (y - start) as u32;
+            (start..y).for_each(|yy| vrun[yy * w + x] = len);
             y += 1;
         }
     }
+    let erase: Vec<bool> = (0..w * h)
+        .map(|i| {
+            (hrun[i] as usize >= RULE_H && vrun[i] <= RULE_THICK)
+                || (vrun[i] as usize >= RULE_V && hrun[i] <= RULE_THICK)
+        })
+        .collect();
     // The colour of the most common light pixel stands in for the background.
     let mut counts: HashMap<[u8; 3], u32> = HashMap::new();
     for (p, d) in img.pixels().zip(&dark) {
@@ -530,8 +540,15 @@ mod tests {
         for y in 5..15 {
             img.put_pixel(10, y, image::Rgba([0, 0, 0, 255])); // a letter's stem
         }
+        // A dark area (the bare root window beside a form) stays as it is.
+        for y in 0..40 {
+            for x in 60..75 {
+                img.put_pixel(x, y, image::Rgba([0, 0, 0, 255]));
+            }
+        }
         erase_rules(&mut img);
         assert_eq!(img.get_pixel(50, 30).0, [220, 220, 220, 255]);
+        assert_eq!(img.get_pixel(65, 20).0, [0, 0, 0, 255]);
         assert_eq!(img.get_pixel(97, 20).0, [220, 220, 220, 255]);
         assert_eq!(img.get_pixel(10, 10).0, [0, 0, 0, 255]);
     }
