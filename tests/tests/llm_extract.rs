@@ -667,6 +667,26 @@ fn a_gguf_model_in_a_build_without_the_feature_is_a_precise_error() -> Result<()
     )?;
     assert_ne!(o.status.code(), Some(0));
     assert!(says_what_to_do(&err(&o)), "stderr: {}", err(&o));
+    // `docket run --llm-gguf` stops before claiming anything, with the same error.
+    let f = flow(dir.path(), "{}", "review")?;
+    std::fs::write(dir.path().join("inbox/inv-1.pdf"), invoice_pdf("Original")?)?;
+    let o = docket(
+        &[
+            "--data-dir",
+            &data.display().to_string(),
+            "run",
+            &f.display().to_string(),
+            "--llm-gguf",
+            &model_s,
+        ],
+        &env,
+    )?;
+    assert_ne!(o.status.code(), Some(0));
+    assert!(says_what_to_do(&err(&o)), "stderr: {}", err(&o));
+    assert!(
+        dir.path().join("inbox/inv-1.pdf").exists(),
+        "the file stays in the inbox"
+    );
 
     // The same model named in the config file: doctor fails the extractors check with the fix.
     std::fs::create_dir_all(&data)?;
