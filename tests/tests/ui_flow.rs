@@ -315,6 +315,9 @@ fn ui_step_enters_each_transaction_once_headless() {
     for e in std::fs::read_dir(&ev).unwrap() {
         let p = e.unwrap().path();
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if name == "app.log" {
+            continue; // the app's own output
+        }
         if name.starts_with("batch-") {
             assert!(
                 p.join("setup/step-001-before.png").is_file(),
@@ -331,6 +334,10 @@ fn ui_step_enters_each_transaction_once_headless() {
         }
     }
     assert_eq!(record_dirs, N, "one evidence folder per record");
+    assert!(
+        ev.join("app.log").is_file(),
+        "the app's output is kept with the evidence"
+    );
 
     // The same statement again: staged as already delivered, nothing typed, no new row.
     samples::write_samples(std::slice::from_ref(&stmt), &d.join("inbox"), None).unwrap();
