@@ -179,6 +179,49 @@ pub fn choose_crop(shot: &RgbaImage, at: Point) -> Option<Crop> {
     fallback
 }
 
+/// Cuts an anchor around a field's label instead of the field (`label` in screen pixels): the
+/// label looks the same whatever the field holds or whether it has the focus, which the field
+/// itself does not. Only crops that leave the click point out (the field) are tried; `None` when
+/// none is textured and unique.
+pub fn choose_label_crop(shot: &RgbaImage, label: BBox, at: Point) -> Option<Crop> {
+    let (sw, sh) = shot.dimensions();
+    let (lw, lh) = (
+        (label.x1 - label.x0).ceil() as u32,
+        (label.y1 - label.y0).ceil() as u32,
+    );
+    let (cx, cy) = (
+        ((label.x0 + label.x1) / 2.0).round() as i32,
+        ((label.y0 + label.y1) / 2.0).round() as i32,
+    );
+    for (w, h) in SIZES {
+        if w < lw + 8 || h < lh + 8 {
+            continue;
+        }
+        let r = Rect {
+            x: cx - w as i32 / 2,
+            y: cy - h as i32 / 2,
+            w,
+            h,
+        }
+        .clamp_into(sw, sh);
+        if r.contains(at) {
+            break; // larger crops would take the field in too
+        }
+        let img = imageops::crop_imm(shot, r.x as u32, r.y as u32, r.w, r.h).to_image();
+        if spread(&img) < 12.0 || Template::new(&img).is_none() {
+            continue;
+        }
+        if unique(shot, r, &img) {
+            return Some(Crop {
+                rect: r,
+                image: img,
+                unique: true,
+            });
+        }
+    }
+    None
+}
+
 /// Whether no place of `shot` other than `r` matches `img` at [`AMBIGUOUS`].
 fn unique(shot: &RgbaImage, r: Rect, img: &RgbaImage) -> bool {
     let Some(t) = Template::new(img) else {
@@ -303,6 +346,8 @@ pub struct Texts {
     pub label: Option<String>,
     /// Click point minus the label's centre.
     pub label_offset: Option<[i32; 2]>,
+    /// Where the label is, in screen pixels.
+    pub label_box: Option<BBox>,
     /// Every word on the click's row left of it or just above it: a password/PIN word among them
     /// makes the field secret even when another word was taken as its label.
     pub nearby: Vec<String>,
@@ -385,6 +430,7 @@ pub fn texts(words: &[ScreenWord], at: Point) -> Texts {
     if let Some((t, b)) = left.or(above) {
         let (cx, cy) = ((b.x0 + b.x1) / 2.0, (b.y0 + b.y1) / 2.0);
         out.label = Some(t.clone());
+        out.label_box = Some(*b);
         out.label_offset = Some([(px - cx).round() as i32, (py - cy).round() as i32]);
     }
     out
@@ -598,6 +644,39 @@ mod tests {
         let flat = RgbaImage::from_pixel(64, 32, Rgba([9, 9, 9, 255]));
         assert_eq!(similarity(&a, &flat), 0.0);
         assert_eq!(similarity(&a, &RgbaImage::new(10, 10)), 0.0);
+    }
+
+    #[test]
+    fn a_field_is_anchored_on_its_label_when_that_is_unique() {
+        // Two identical empty fields; distinct labels left of them.
+        let mut shot = RgbaImage::from_pixel(500, 200, Rgba([240, 240, 240, 255]));
+        for (y0, seed) in [(40u32, 0u32), (120, 1)] {
+            for x in 150..270 {
+                shot.put_pixel(x, y0, Rgba([0, 0, 0, 255]));
+                shot.put_pixel(x, y0 + 24, Rgba([0, 0, 0, 255]));
+            }
+            for y in y0 + 5..y0 + 18 {
+                for x in 60..100 {
+                    let ink = if seed == 0 {
+                        (x / 2 + y / 3).is_multiple_of(2)
+                    } else {
+                        (y / 4).is_multiple_of(2) && x % 9 < 6
+                    };
+                    if ink {
+                        shot.put_pixel(x, y, Rgba([10, 10, 10, 255]));
+                    }
+                }
+            }
+        }
+        let at = Point { x: 165, y: 52 };
+        let label = BBox::new(60.0, 45.0, 100.0, 58.0);
+        let c = choose_label_crop(&shot, label, at).unwrap();
+        assert!(c.unique);
+        assert!(!c.rect.contains(at), "the field is left out: {:?}", c.rect);
+        assert_eq!(c.offset(at), Some([165 - 80, 0]));
+        // A label right next to the click: every crop around it takes the field in.
+        let near = BBox::new(150.0, 45.0, 160.0, 58.0);
+        assert!(choose_label_crop(&shot, near, at).is_none());
     }
 
     #[test]

@@ -73,7 +73,7 @@ pub struct Recording {
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
     /// The display cannot be opened or captured.
-    #[error("display {display}: {message}")]
+    #[error("{message}")]
     Display {
         /// The display.
         display: String,
@@ -192,7 +192,23 @@ fn analyse(
             anchor::paint(b, *m);
         }
     }
-    let mut crop = anchor::choose_crop(&image, at);
+    let texts = match ocr {
+        Some((engine, langs)) => match anchor::read_around(engine.as_mut(), langs, &image, at) {
+            Ok(words) => anchor::texts(&words, at),
+            Err(e) => {
+                notes.push(format!("OCR around ({}, {}) failed: {e}", at.x, at.y));
+                Texts::default()
+            }
+        },
+        None => Texts::default(),
+    };
+    // An input field (no caption of its own) is anchored on its label, which does not change
+    // with the field's content or focus; anything else on the element itself.
+    let mut crop = texts
+        .label_box
+        .filter(|_| texts.text.is_none())
+        .and_then(|b| anchor::choose_label_crop(&image, b, at))
+        .or_else(|| anchor::choose_crop(&image, at));
     // The press changes how the element looks (hover, pressed relief, focus ring) while the
     // screenshot is taken: the same place in the frame from before the pointer came is the
     // element at rest, as the replay will see it — unless the screen changed meanwhile.
@@ -205,16 +221,6 @@ fn analyse(
             c.image = rest;
         }
     }
-    let texts = match ocr {
-        Some((engine, langs)) => match anchor::read_around(engine.as_mut(), langs, &image, at) {
-            Ok(words) => anchor::texts(&words, at),
-            Err(e) => {
-                notes.push(format!("OCR around ({}, {}) failed: {e}", at.x, at.y));
-                Texts::default()
-            }
-        },
-        None => Texts::default(),
-    };
     let window = anchor::window_at(&windows, at)
         .filter(|w| !w.title.is_empty())
         .map(|w| (w.title.clone(), [at.x - w.x, at.y - w.y]));
@@ -261,7 +267,9 @@ pub fn record(
         message,
     };
     let mut desk = X11Desktop::open(&display).map_err(|e| derr(e.to_string()))?;
-    let (sw, sh) = desk.screen_size().map_err(|e| derr(e.to_string()))?;
+    let (sw, sh) = desk
+        .screen_size()
+        .map_err(|e| derr(format!("display {display}: {e}")))?;
 
     // Analysis thread: masks, crops, OCR, in press order.
     let (job_tx, job_rx) = mpsc::channel::<Job>();
@@ -407,6 +415,12 @@ pub fn record(
         .join()
         .map_err(|_| derr("the anchor thread panicked".into()))?;
     notes.extend(worker_notes);
+    if !secret_fields.is_empty() && infos.values().all(|i| i.secret.is_none()) {
+        notes.push(format!(
+            "no clicked field was recognised as {}: check the YAML for typing that should be a secret",
+            secret_fields.join(" / ")
+        ));
+    }
 
     let coalesced = coalesce(&events, &|i| {
         infos.get(&i).is_some_and(|p| p.secret.is_some())
@@ -637,6 +651,7 @@ mod tests {
                 text: None,
                 label: label.map(str::to_owned),
                 label_offset: label.map(|_| [90, 0]),
+                label_box: None,
                 nearby: Vec::new(),
             },
             window: Some(("Payments entry".into(), [at.x - 40, at.y - 40])),
