@@ -482,3 +482,29 @@ fn record_stops_on_sigint_and_writes_the_same_steps() {
     };
     check_recording(dir.path(), &out, &script);
 }
+
+#[test]
+fn record_without_a_display_is_e0601_and_bad_hotkeys_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.yaml");
+    let o = Command::new(docket_bin())
+        .arg("record")
+        .arg(&out)
+        .arg("--no-ocr")
+        .env_remove("DISPLAY")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("DK-E0601") && e.contains("--headless"), "{e}");
+    let o = Command::new(docket_bin())
+        .arg("record")
+        .arg(&out)
+        .args(["--display", ":0", "--stop-key", "hyper+x"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("DK-E0204") && e.contains("--stop-key"), "{e}");
+    assert!(!out.exists(), "nothing written");
+}
