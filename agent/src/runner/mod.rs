@@ -128,7 +128,8 @@ impl RunOutcome {
 
 /// Test hook for crash-safety tests: `DOCKET_FAULT=<point>:<n>` aborts the process (no cleanup,
 /// like SIGKILL) the n-th time `point` is reached. Points: `after_claim`, `after_outbox`,
-/// `after_sink_write`, `after_mark_written`, `before_move`.
+/// `after_sink_write`, `after_mark_written`, `before_move`, and `after_ui_record` (a `ui` target
+/// journaled one record, runner/ui.rs).
 pub(super) fn fault(point: &str) {
     thread_local! {
         static COUNTS: std::cell::RefCell<HashMap<String, u32>> = std::cell::RefCell::new(HashMap::new());
