@@ -13,7 +13,9 @@
 //!   transaction exactly once;
 //! - a record whose Save cannot be found, with `on_error: {then: skip_record}`, is not entered and
 //!   not journaled: the outbox keeps it `rejected` with the step's error and the document goes to
-//!   review.
+//!   review;
+//! - `docket run --headless` with `$DISPLAY` naming a display that does not exist: without the flag
+//!   DK-E0601 and nothing entered; with it Docket owns an Xvfb and enters every transaction once.
 //!
 //! Skips only when Xvfb cannot start here.
 
@@ -440,4 +442,45 @@ fn skipped_record_is_not_entered_and_goes_to_review() {
         .query_row("SELECT count(*) FROM ui_entered", [], |r| r.get(0))
         .unwrap();
     assert_eq!(n, 0, "a skipped record is not journaled");
+}
+
+/// `docket run --headless`: the target names no display and `$DISPLAY` points at one that does
+/// not exist. Without the flag the run cannot reach the desktop: DK-E0601, nothing entered, the
+/// records stay pending and the statement stays in the inbox. The same run with `--headless`
+/// starts and owns an Xvfb and enters every transaction exactly once.
+#[test]
+fn run_headless_owns_a_display_even_when_display_is_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    if record(d, "").is_none() {
+        return;
+    }
+    let flow = write_flow(d, "screen: 1024x768", "");
+    let stmt = statement(79, 3);
+    samples::write_samples(std::slice::from_ref(&stmt), &d.join("inbox"), None).unwrap();
+    let env = [("DISPLAY", ":987")];
+    let o = run(d, &flow, &env);
+    assert_ne!(o.status.code(), Some(0), "{}\n{}", out(&o), err(&o));
+    assert!(err(&o).contains("DK-E0601"), "{}", err(&o));
+    assert!(entered(d).is_empty(), "nothing entered without a display");
+    assert_eq!(
+        std::fs::read_dir(d.join("inbox")).unwrap().count(),
+        1,
+        "the statement waits in the inbox"
+    );
+    let data = d.join("data").display().to_string();
+    let o = docket(
+        &[
+            "--data-dir",
+            &data,
+            "--json",
+            "run",
+            "--headless",
+            &flow.display().to_string(),
+        ],
+        &env,
+    )
+    .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}\n{}", out(&o), err(&o));
+    assert_exactly(d, &stmt);
 }
