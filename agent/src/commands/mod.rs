@@ -5,6 +5,7 @@ pub mod audit;
 pub mod bench;
 pub mod daemon;
 pub mod demo;
+pub mod desktop_session;
 pub mod doctor;
 pub mod explain;
 pub mod extract;

@@ -7,14 +7,13 @@
 //! password/PIN field, a `--secret-field`, or after the secret hotkey is written as a secret
 //! reference: the characters are never printed, logged or written.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use docket_core::ErrorCode;
-use docket_desktop::{KeyCombo, Xvfb};
+use docket_desktop::KeyCombo;
 use docket_recorder::{RecordError, RecordOptions, Stopped};
 use serde_json::json;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
@@ -59,17 +58,6 @@ pub struct RecordArgs {
     /// OCR languages (Tesseract names joined by '+').
     #[arg(long, default_value = "eng", value_name = "LANGS")]
     pub lang: String,
-}
-
-struct AppGuard(Option<Child>);
-
-impl Drop for AppGuard {
-    fn drop(&mut self) {
-        if let Some(c) = &mut self.0 {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
 }
 
 fn combo(flag: &str, text: &str) -> Result<KeyCombo> {
@@ -118,19 +106,7 @@ pub fn run(g: &Global, args: &RecordArgs) -> Result<i32> {
         )
         .into());
     }
-    let (w, h) = args
-        .screen
-        .split_once('x')
-        .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
-        .ok_or_else(|| {
-            Failure::new(
-                ErrorCode::BadUsage,
-                format!(
-                    "--screen '{}': write WIDTHxHEIGHT, e.g. 1920x1080",
-                    args.screen
-                ),
-            )
-        })?;
+    let (w, h) = super::desktop_session::parse_screen(&args.screen)?;
     let ocr: Option<(Box<dyn docket_core::ocr::Ocr>, String)> = if args.no_ocr {
         None
     } else {
@@ -142,44 +118,17 @@ pub fn run(g: &Global, args: &RecordArgs) -> Result<i32> {
         })?;
         Some((Box::new(engine), args.lang.clone()))
     };
-    let xvfb = if args.headless {
-        Some(Xvfb::start(w, h).map_err(|e| {
-            Failure::new(
-                ErrorCode::DisplayUnavailable,
-                format!("cannot start Xvfb: {e}"),
-            )
-        })?)
-    } else {
-        None
-    };
-    let display = match (&xvfb, &args.display) {
-        (Some(x), _) => x.display().to_owned(),
-        (None, Some(d)) => d.clone(),
-        (None, None) => std::env::var("DISPLAY").map_err(|_| {
-            Failure::new(
-                ErrorCode::DisplayUnavailable,
-                "no display: set DISPLAY, pass --display :N, or use --headless",
-            )
-        })?,
-    };
-    if xvfb.is_some() {
+    let session = super::desktop_session::open(
+        args.headless,
+        (w, h),
+        args.display.as_deref(),
+        args.app.as_deref(),
+    )?;
+    let display = session.display.clone();
+    if session.headless() {
         // A designer connects a VNC viewer or xdotool to it.
         println!("headless display {display} ({w}x{h})");
     }
-    let _app = AppGuard(match &args.app {
-        Some(cmd) => Some(
-            Command::new("sh")
-                .arg("-c")
-                .arg(cmd)
-                .env("DISPLAY", &display)
-                .env_remove("WAYLAND_DISPLAY")
-                .env_remove("XDG_SESSION_TYPE")
-                .stdin(Stdio::null())
-                .spawn()
-                .with_context(|| "cannot start --app".to_string())?,
-        ),
-        None => None,
-    });
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(sig, stop.clone())?;

@@ -17,12 +17,11 @@ use clap::Args;
 use docket_core::ErrorCode;
 use docket_desktop::{
     Decision, Observer, RecordOutcome, ReplayError, ReplayInput, ReplayOptions, Report, Script,
-    SecretText, StepAction, Vars, X11Desktop, Xvfb,
+    SecretText, StepAction, Vars, X11Desktop,
 };
 use serde_json::{Value, json};
 use std::io::BufRead;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 
 use crate::cli::Global;
 use crate::failure::Failure;
@@ -101,17 +100,6 @@ fn outline(steps: &[docket_desktop::Step], prefix: &str, out: &mut Vec<String>) 
                 outline(&b.otherwise, &format!("{id}.else."), out);
             }
             _ => {}
-        }
-    }
-}
-
-struct AppGuard(Option<Child>);
-
-impl Drop for AppGuard {
-    fn drop(&mut self) {
-        if let Some(c) = &mut self.0 {
-            let _ = c.kill();
-            let _ = c.wait();
         }
     }
 }
@@ -263,53 +251,14 @@ pub fn run(g: &Global, args: &ReplayArgs) -> Result<i32> {
         }
         return Ok(0);
     }
-    let (w, h) = args
-        .screen
-        .split_once('x')
-        .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
-        .ok_or_else(|| {
-            Failure::new(
-                ErrorCode::BadUsage,
-                format!(
-                    "--screen '{}': write WIDTHxHEIGHT, e.g. 1920x1080",
-                    args.screen
-                ),
-            )
-        })?;
-    let xvfb = if args.headless {
-        Some(Xvfb::start(w, h).map_err(|e| {
-            Failure::new(
-                ErrorCode::DisplayUnavailable,
-                format!("cannot start Xvfb: {e}"),
-            )
-        })?)
-    } else {
-        None
-    };
-    let display = match (&xvfb, &args.display) {
-        (Some(x), _) => x.display().to_owned(),
-        (None, Some(d)) => d.clone(),
-        (None, None) => std::env::var("DISPLAY").map_err(|_| {
-            Failure::new(
-                ErrorCode::DisplayUnavailable,
-                "no display: set DISPLAY, pass --display :N, or use --headless",
-            )
-        })?,
-    };
-    let _app = AppGuard(match &args.app {
-        Some(cmd) => Some(
-            Command::new("sh")
-                .arg("-c")
-                .arg(cmd)
-                .env("DISPLAY", &display)
-                .env_remove("WAYLAND_DISPLAY")
-                .env_remove("XDG_SESSION_TYPE")
-                .stdin(Stdio::null())
-                .spawn()
-                .with_context(|| "cannot start --app".to_string())?,
-        ),
-        None => None,
-    });
+    let screen = super::desktop_session::parse_screen(&args.screen)?;
+    let session = super::desktop_session::open(
+        args.headless,
+        screen,
+        args.display.as_deref(),
+        args.app.as_deref(),
+    )?;
+    let display = session.display.clone();
     let mut desk = X11Desktop::open(&display).map_err(|e| {
         Failure::new(
             ErrorCode::DisplayUnavailable,
