@@ -207,7 +207,7 @@ fn analyse(
     let mut crop = texts
         .label_box
         .filter(|_| texts.text.is_none())
-        .and_then(|b| anchor::choose_label_crop(&image, b, at))
+        .and_then(|b| anchor::choose_label_crop(&image, b, at, before.as_ref()))
         .or_else(|| anchor::choose_crop(&image, at));
     // The press changes how the element looks (hover, pressed relief, focus ring) while the
     // screenshot is taken: the same place in the frame from before the pointer came is the

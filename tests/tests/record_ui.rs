@@ -153,6 +153,31 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// A test's temporary directory, kept (and its path printed) when the test fails or
+/// `DOCKET_KEEP_TEST_DIR` is set, so the recording, anchors and evidence screenshots can be
+/// looked at.
+struct TestDir(Option<tempfile::TempDir>);
+
+impl TestDir {
+    fn new() -> Self {
+        TestDir(Some(tempfile::tempdir().unwrap()))
+    }
+
+    fn path(&self) -> &Path {
+        self.0.as_ref().map(|d| d.path()).unwrap_or(Path::new("."))
+    }
+}
+
+impl Drop for TestDir {
+    fn drop(&mut self) {
+        if (std::thread::panicking() || std::env::var_os("DOCKET_KEEP_TEST_DIR").is_some())
+            && let Some(d) = self.0.take()
+        {
+            eprintln!("the test's files are kept in {}", d.keep().display());
+        }
+    }
+}
+
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
@@ -464,15 +489,16 @@ fn replay_twenty(dir: &Path, recorded: &Script) {
     }
 }
 
-/// Ignored in CI until the flake is fixed: on a clean-clone CI run (2026-11-29) the replay's first
-/// click failed — the recorded Date anchor scored 0.747 (< 0.85) against the fresh app and OCR
-/// did not read the recorded label "Date" (best 0.25), so the step refused to click (DK-E0602).
-/// It passed in the other runs that session. Run it with `cargo test -p docket-e2e --test
-/// record_ui -- --ignored`.
+/// Once flaky (a clean-clone CI run, 2026-11-29: the Date click's anchor scored 0.747 at replay
+/// and its label was not read). Two causes, both fixed and unit-tested: the recorder anchored the
+/// Date field on a crop that took in the field's left end, whose frame changes with the focus
+/// (a label crop centred on "Date" took in the window edge and matched every row, so it was
+/// refused as ambiguous), and OCR of the window region lost every label to Tesseract's global
+/// threshold on the light grey form. Labels are now cut from their left edge, only where the crop
+/// looks the same before and at the press, and screen OCR whitens light backgrounds first.
 #[test]
-#[ignore = "flaky: the recorded Date anchor sometimes scores 0.747 at replay and OCR misses its label"]
 fn record_one_transaction_by_xdotool_stop_on_hotkey_then_replay_twenty() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TestDir::new();
     let Some((out, script)) = record(dir.path(), Stop::Hotkey) else {
         return;
     };
@@ -482,7 +508,7 @@ fn record_one_transaction_by_xdotool_stop_on_hotkey_then_replay_twenty() {
 
 #[test]
 fn record_stops_on_sigint_and_writes_the_same_steps() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TestDir::new();
     let Some((out, script)) = record(dir.path(), Stop::Sigint) else {
         return;
     };

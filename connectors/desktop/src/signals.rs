@@ -166,7 +166,7 @@ pub fn read_words(
         return Ok(Vec::new());
     }
     let mut region = crop_imm(shot, x, y, w, h).to_image();
-    erase_rules(&mut region);
+    prepare_for_ocr(&mut region);
     let big = resize(&region, w * 2, h * 2, FilterType::CatmullRom);
     let pixels: Vec<u8> = big.pixels().flat_map(|p| [p[0], p[1], p[2]]).collect();
     let page = PageImage {
@@ -186,6 +186,15 @@ pub fn read_words(
         );
     }
     Ok(words)
+}
+
+/// Prepares screen pixels for Tesseract (replay's text signals and `read_text` go through this):
+/// thin rules and frames are erased and light backgrounds made white, so dark UI text stands
+/// alone on a white page. The recorder reads its own small regions without it (a pressed button's
+/// caption was lost with it once, and the recorder's strip readings already work).
+pub fn prepare_for_ocr(img: &mut RgbaImage) {
+    erase_rules(img);
+    whiten_light(img);
 }
 
 /// Dark horizontal runs of at least this many pixels are rules or borders, not text.
@@ -259,6 +268,24 @@ fn erase_rules(img: &mut RgbaImage) {
                 (i / w) as u32,
                 image::Rgba([bg[0], bg[1], bg[2], 255]),
             );
+        }
+    }
+}
+
+/// Pixels at least this light (luma, 0–255) are backgrounds, frames and fields, never text ink.
+const LIGHT: u32 = 170;
+
+/// Paints every light pixel (luma ≥ [`LIGHT`]) white, so that dark text stands on one white page.
+/// A window region of a form is light grey around white fields: Tesseract's global (Otsu)
+/// threshold then falls between the grey and the white, the grey background turns black and the
+/// labels on it vanish (the window of the Tk test form read as "ee CT", not one label). The whole
+/// screen read well only because the black root window moved the threshold down. Dark areas and
+/// light text on them are left as they are.
+fn whiten_light(img: &mut RgbaImage) {
+    for p in img.pixels_mut() {
+        let luma = (u32::from(p[0]) * 299 + u32::from(p[1]) * 587 + u32::from(p[2]) * 114) / 1000;
+        if luma >= LIGHT {
+            *p = image::Rgba([255, 255, 255, 255]);
         }
     }
 }

@@ -414,3 +414,57 @@ fn windows_are_listed_focused_by_title_and_a_missing_one_is_named() {
         other => panic!("wrong error: {other}"),
     }
 }
+
+/// The text signal reads the target's window, not the screen. A form's window is light grey
+/// around white fields, and Tesseract's global threshold used to turn that grey black: the
+/// window of this form read as two words of noise and no label, so a label target failed (the
+/// record-then-replay flake: "label Date best 0.25") unless a focused field's black frame moved
+/// the threshold. Every label must be read in the window, whichever field has the focus.
+#[test]
+fn every_label_is_read_in_its_window_with_or_without_a_focused_field() {
+    let Some(x) = xvfb_or_skip("every_label_is_read_in_its_window_with_or_without_a_focused_field")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("saved.csv");
+    let app = start_app(x.display(), dir.path(), &out, false);
+    let mut desk = X11Desktop::open(x.display()).unwrap();
+    let mut ocr = TesseractEngine::new("eng").unwrap();
+    let form = desk
+        .windows()
+        .unwrap()
+        .into_iter()
+        .find(|w| w.title == "Payments entry")
+        .expect("the form's window");
+    let region = [form.x as u32, form.y as u32, form.width, form.height];
+    let read = |desk: &mut X11Desktop, ocr: &mut TesseractEngine| {
+        let shot = desk.capture().unwrap();
+        docket_desktop::signals::read_words(ocr, "eng", &shot, region)
+            .unwrap()
+            .into_iter()
+            .map(|w| w.text)
+            .collect::<Vec<_>>()
+    };
+    let [ax, ay, _, ah] = app.widgets["amount"];
+    for focused in [false, true] {
+        if focused {
+            desk.click(
+                docket_desktop::Point {
+                    x: ax as i32 + 10,
+                    y: (ay + ah / 2) as i32,
+                },
+                docket_desktop::MouseButton::Left,
+            )
+            .unwrap();
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        let words = read(&mut desk, &mut ocr);
+        for label in ["Date", "Amount", "Counterparty", "Save"] {
+            assert!(
+                words.iter().any(|w| w == label),
+                "{label} not read in the window (focused field: {focused}): {words:?}"
+            );
+        }
+    }
+}
