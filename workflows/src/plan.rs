@@ -358,19 +358,48 @@ impl Plan {
     }
 
     /// Every Tesseract language an agent needs for this flow: the declared
-    /// `requires.ocr_languages` followed by the extract steps' languages, without repeats.
+    /// `requires.ocr_languages` followed by the extract steps' languages and the `ui` targets'
+    /// `ocr_languages`, without repeats.
     pub fn needed_ocr_languages(&self) -> Vec<String> {
         let extract = self.steps.iter().flat_map(|s| match &s.action {
-            Action::Extract(e) => e.languages.as_slice(),
-            _ => &[],
+            Action::Extract(e) => e.languages.clone(),
+            _ => Vec::new(),
         });
+        let ui = self
+            .ui_targets()
+            .flat_map(|u| u.ocr_languages.split('+').map(str::to_owned))
+            .filter(|l| !l.is_empty());
         let mut out: Vec<String> = Vec::new();
-        for lang in self.requires.ocr_languages.iter().chain(extract) {
-            if !out.contains(lang) {
-                out.push(lang.clone());
+        for lang in self
+            .requires
+            .ocr_languages
+            .iter()
+            .cloned()
+            .chain(extract)
+            .chain(ui)
+        {
+            if !out.contains(&lang) {
+                out.push(lang);
             }
         }
         out
+    }
+
+    /// Whether an agent needs a desktop to run this flow: declared by `requires.desktop`, or
+    /// implied by a `ui` write target (its application has to be installed where it runs, even
+    /// on a headless display the agent starts itself).
+    pub fn needs_desktop(&self) -> bool {
+        self.requires.desktop || self.ui_targets().next().is_some()
+    }
+
+    /// The `ui` write targets of the flow, in step order.
+    pub fn ui_targets(&self) -> impl Iterator<Item = &UiPlan> {
+        self.steps.iter().filter_map(|s| match &s.action {
+            Action::Write(WritePlan {
+                sink: Sink::Ui(u), ..
+            }) => Some(u),
+            _ => None,
+        })
     }
 }
 

@@ -2,7 +2,7 @@
 //! a positioned problem (W034 display/headless/screen, W035 literal secrets in `app`, W026, W021),
 //! and the script checks the agent runs through [`docket_workflow::check_ui_scripts`] report a
 //! missing script, a script without one top-level `for_each` and a bad secret name at the
-//! `script` key (W036, W025). The real script loader is exercised by the e2e test `ui_flow`.
+//! `script` key (W036, W025); a `ui` target makes the flow need a desktop. The real script loader is exercised by the e2e test `ui_flow`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -79,6 +79,31 @@ fn defaults_and_display_choice() {
         panic!()
     };
     assert!(matches!(&w.sink, Sink::Ui(u) if u.display == UiDisplay::Named(":5".into())));
+}
+
+#[test]
+fn a_ui_target_implies_a_desktop_and_its_ocr_languages() {
+    // Declared nothing: the ui target alone makes the flow need a desktop (fleet routing) and
+    // its OCR languages, after the extract step's.
+    let plan = load(
+        &flow("{script: s.yaml, headless: true, ocr_languages: eng+chi_sim}"),
+        Path::new("/f"),
+    )
+    .unwrap();
+    assert!(!plan.requires.desktop, "nothing declared");
+    assert!(plan.needs_desktop());
+    assert_eq!(plan.ui_targets().count(), 1);
+    let langs = plan.needed_ocr_languages();
+    assert!(langs.ends_with(&["chi_sim".to_string()]), "{langs:?}");
+    assert!(langs.contains(&"eng".to_string()), "{langs:?}");
+    // A flow without one does not.
+    let plain = flow("{script: s.yaml}").replace(
+        "sink:\n        ui: {script: s.yaml}",
+        "sink:\n        sqlite: {path: out.db}",
+    );
+    let plan = load(&plain, Path::new("/f")).unwrap();
+    assert!(!plan.needs_desktop());
+    assert_eq!(plan.ui_targets().count(), 0);
 }
 
 #[test]

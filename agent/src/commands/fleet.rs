@@ -112,7 +112,7 @@ pub struct WorkArgs {
 /// The requirements a flow's documents put on agents.
 pub fn requires_of(flow: &crate::flowdir::LoadedFlow) -> Capabilities {
     Capabilities {
-        desktop: flow.plan.requires.desktop,
+        desktop: flow.plan.needs_desktop(),
         ocr_languages: flow.plan.needed_ocr_languages(),
     }
 }
