@@ -135,6 +135,10 @@ pub enum SinkSpec {
         ocr_languages: String,
         /// Longest one batch may take, in seconds (checked between records).
         timeout_secs: u64,
+        /// A record an earlier run started entering but never finished is entered again
+        /// (`true`) or rejected for review (`false`).
+        #[serde(default)]
+        reenter_in_doubt: bool,
     },
 }
 
@@ -197,6 +201,7 @@ impl std::fmt::Debug for SinkSpec {
                 screen,
                 ocr_languages,
                 timeout_secs,
+                reenter_in_doubt,
             } => f
                 .debug_struct("Ui")
                 .field("script", script)
@@ -207,6 +212,7 @@ impl std::fmt::Debug for SinkSpec {
                 .field("screen", screen)
                 .field("ocr_languages", ocr_languages)
                 .field("timeout_secs", timeout_secs)
+                .field("reenter_in_doubt", reenter_in_doubt)
                 .finish(),
         }
     }

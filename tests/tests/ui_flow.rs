@@ -10,7 +10,13 @@
 //! - crash safety: `DOCKET_FAULT=after_sink_write:1` (after the batch, before the outbox is
 //!   marked) and `after_ui_record:5` (in the middle of the batch, after the 5th record is
 //!   journaled) abort the run; `docket run` again resumes it and the CSV still holds every
-//!   transaction exactly once;
+//!   transaction exactly once, and the app the aborted agent left running has been stopped by the
+//!   resumed run (it reads the app's pid and start time from the journal);
+//! - the window between the application's save and the journal: `before_ui_journal:5` aborts
+//!   after the app saved record 5 and before it was journaled. The resumed run does not enter
+//!   record 5 again (DK-E0603, the interrupted run and its evidence; the document goes to
+//!   review) and enters 6–12: every transaction once. With `in_doubt: reenter` the resumed run
+//!   types record 5 again, as that option says (so the app holds it twice);
 //! - a record whose Save cannot be found, with `on_error: {then: skip_record}`, is not entered and
 //!   not journaled: the outbox keeps it `rejected` with the step's error and the document goes to
 //!   review;
@@ -280,6 +286,14 @@ fn run(dir: &Path, flow: &Path, env: &[(&str, &str)]) -> std::process::Output {
     .unwrap()
 }
 
+/// Whether process `pid` is running (not gone, not a zombie).
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+        let state = s.rsplit(')').next().unwrap_or("").split_whitespace().next();
+        !matches!(state, Some("Z" | "X") | None)
+    })
+}
+
 /// Stops the app instance an aborted run left behind (its pid is in `app.pid`).
 fn stop_left_app(dir: &Path) {
     if let Ok(pid) = std::fs::read_to_string(dir.join("app.pid")) {
@@ -352,7 +366,14 @@ fn ui_step_enters_each_transaction_once_headless() {
 
 #[test]
 fn ui_step_is_exactly_once_across_crashes() {
-    for fault in ["after_sink_write:1", "after_ui_record:5"] {
+    for (fault, in_doubt) in [
+        ("after_sink_write:1", ""),
+        ("after_ui_record:5", ""),
+        ("before_ui_journal:5", ""),
+        // Headless: the aborted agent's own Xvfb is left running too.
+        ("before_ui_journal:5", "\n          in_doubt: reenter"),
+    ] {
+        let headless = !in_doubt.is_empty();
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         if record(d, "").is_none() {
@@ -361,45 +382,124 @@ fn ui_step_is_exactly_once_across_crashes() {
         // A display the test owns: an aborted run cannot stop what it started, and an app left
         // behind on it ends with it.
         let x = Xvfb::start(1024, 768).unwrap();
-        let flow = write_flow(d, &format!("display: \"{}\"", x.display()), "");
+        let target = if headless {
+            format!("headless: true\n          screen: 1024x768{in_doubt}")
+        } else {
+            format!("display: \"{}\"", x.display())
+        };
+        let flow = write_flow(d, &target, "");
         let stmt = statement(72, N);
         samples::write_samples(std::slice::from_ref(&stmt), &d.join("inbox"), None).unwrap();
+        let case = format!("{fault}{}", in_doubt.trim());
 
         let o = run(d, &flow, &[("DOCKET_FAULT", fault)]);
         assert_ne!(
             o.status.code(),
             Some(0),
-            "{fault}: the run aborts: {}",
+            "{case}: the run aborts: {}",
             err(&o)
         );
         assert!(
             err(&o).contains("DOCKET_FAULT reached"),
-            "{fault}: {}",
+            "{case}: {}",
             err(&o)
         );
         let before = entered(d).len();
         if fault.starts_with("after_sink_write") {
             assert_eq!(
                 before, N,
-                "{fault}: the whole batch was entered before the crash"
+                "{case}: the whole batch was entered before the crash"
             );
         } else {
-            assert_eq!(before, 5, "{fault}: five records entered before the crash");
+            assert_eq!(before, 5, "{case}: five records entered before the crash");
         }
-        stop_left_app(d);
+        // The aborted agent could not stop its app: it is still running. The resumed run stops
+        // it (the same pid and start time, from the journal) before it goes on.
+        let left: u32 = std::fs::read_to_string(d.join("app.pid"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        assert!(running(left), "{case}: the app outlived its aborted agent");
+        let left_xvfb: Option<u32> = headless.then(|| {
+            rusqlite::Connection::open(d.join("data/ui-journal.sqlite"))
+                .unwrap()
+                .query_row(
+                    "SELECT pid FROM ui_processes WHERE kind = 'xvfb'",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        });
+        if let Some(pid) = left_xvfb {
+            assert!(running(pid), "{case}: the owned Xvfb outlived its agent");
+        }
 
         let o = run(d, &flow, &[]);
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{fault}: {}\n{}",
-            out(&o),
-            err(&o)
+        assert!(
+            !running(left),
+            "{case}: the resumed run stopped the app the aborted one left running"
         );
+        if let Some(pid) = left_xvfb {
+            assert!(!running(pid), "{case}: and the aborted run's Xvfb");
+        }
         let v: serde_json::Value = serde_json::from_str(out(&o).trim()).unwrap();
-        assert_eq!(v["resumed"], true, "{fault}: {v}");
-        assert_exactly(d, &stmt);
-        assert!(d.join("done/statement-en.xlsx").is_file(), "{fault}");
+        assert_eq!(v["resumed"], true, "{case}: {v}");
+        if fault.starts_with("before_ui_journal") && in_doubt.is_empty() {
+            // Record 5 is in doubt: not typed again, held for review with why and where to look.
+            assert_eq!(o.status.code(), Some(1), "{case}: {}\n{}", out(&o), err(&o));
+            assert_eq!(v["review"], 1, "{case}: {v}");
+            assert_exactly(d, &stmt);
+            let conn = rusqlite::Connection::open(d.join("data/docket.db")).unwrap();
+            let rejected: Vec<String> = conn
+                .prepare("SELECT last_error FROM outbox WHERE status = 'rejected'")
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert_eq!(rejected.len(), 1, "{case}: only record 5: {rejected:?}");
+            let m = &rejected[0];
+            assert!(
+                m.contains("DK-E0603") && m.contains("never finished") && m.contains("in_doubt"),
+                "{case}: {m}"
+            );
+            let evidence = m
+                .split("interrupted entry: ")
+                .nth(1)
+                .and_then(|t| t.split(')').next())
+                .unwrap();
+            assert!(
+                Path::new(evidence)
+                    .join("step-001.008-r0001-after.png")
+                    .is_file(),
+                "{case}: the interrupted entry's evidence is where the message says: {m}"
+            );
+            let written: i64 = conn
+                .query_row(
+                    "SELECT count(*) FROM outbox WHERE status = 'written'",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(written, N as i64 - 1, "{case}");
+        } else if fault.starts_with("before_ui_journal") {
+            // `in_doubt: reenter`: record 5 is typed again, as configured.
+            assert_eq!(o.status.code(), Some(0), "{case}: {}\n{}", out(&o), err(&o));
+            let got = entered(d);
+            let want = expected(&stmt);
+            assert_eq!(got.len(), N + 1, "{case}: {got:?}");
+            assert_eq!(got[..5], want[..5], "{case}");
+            assert_eq!(
+                got[5], want[4],
+                "{case}: record 5 again, first of the resumed run"
+            );
+            assert_eq!(got[6..], want[5..], "{case}");
+        } else {
+            assert_eq!(o.status.code(), Some(0), "{case}: {}\n{}", out(&o), err(&o));
+            assert_exactly(d, &stmt);
+            assert!(d.join("done/statement-en.xlsx").is_file(), "{case}");
+        }
         stop_left_app(d);
     }
 }

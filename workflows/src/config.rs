@@ -12,7 +12,7 @@ mod schedule;
 mod ui;
 
 pub use schedule::{AlertConfig, Days, EmailConfig, MisfireConfig, ScheduleConfig, Shift, SmtpTls};
-pub use ui::UiSink;
+pub use ui::{UiInDoubt, UiSink};
 
 /// Whether a value is its type's default (serde leaves such fields out when writing).
 pub(crate) fn is_default<T: Default + PartialEq>(value: &T) -> bool {

@@ -26,7 +26,7 @@ pub use config::{
     HeaderAuthConfig, HttpMethod, IngestConfig, LlmConfig, MisfireConfig, MysqlSink,
     OnFailedChecks, PostgresSink, RawWorkflow, ReportConfig, RequiresConfig, RestAuthConfig,
     RestSink, ScheduleConfig, ScreenConfig, Shift, SinkConfig, SmtpTls, SqliteSink, StepConfig,
-    StepKind, UiSink, WriteConfig,
+    StepKind, UiInDoubt, UiSink, WriteConfig,
 };
 pub use plan::{
     Action, AlertPlan, Column, DbUrl, EmailPlan, ExtractPlan, IngestPlan, LlmPlan, Misfire, Plan,

@@ -79,6 +79,24 @@ fn defaults_and_display_choice() {
         panic!()
     };
     assert!(matches!(&w.sink, Sink::Ui(u) if u.display == UiDisplay::Named(":5".into())));
+    // A record an agent was killed in the middle of goes to review unless `in_doubt: reenter`.
+    let in_doubt = |yaml: &str| {
+        let plan = load(&flow(yaml), Path::new("/f")).unwrap();
+        let Action::Write(w) = &plan.steps[2].action else {
+            panic!()
+        };
+        let Sink::Ui(ui) = &w.sink else { panic!() };
+        (ui.reenter_in_doubt, plan.fingerprint())
+    };
+    let (default, fp) = in_doubt("{script: s.yaml}");
+    assert!(!default);
+    assert_eq!(
+        in_doubt("{script: s.yaml, in_doubt: review}"),
+        (false, fp.clone())
+    );
+    let (reenter, fp_reenter) = in_doubt("{script: s.yaml, in_doubt: reenter}");
+    assert!(reenter);
+    assert_ne!(fp_reenter, fp, "a behaviour change changes the fingerprint");
 }
 
 #[test]
@@ -131,6 +149,9 @@ fn ui_rules_are_positioned_problems() {
         [("W021", 12)]
     );
     assert_eq!(codes(&flow("{script: \"~/s.yaml\"}")), [("W016", 12)]);
+    let bad = codes(&flow("{script: s.yaml, in_doubt: maybe}"));
+    assert_eq!(bad.len(), 1, "{bad:?}");
+    assert_eq!(bad[0].1, 12, "{bad:?}");
     assert_eq!(codes(&flow("{headless: true}")), [("W004", 12)]);
     let yaml = flow("{script: s.yaml, app: \"legacy.exe --password hunter2\"}");
     let problems = load(&yaml, Path::new("/f")).unwrap_err();

@@ -153,6 +153,8 @@ codes! {
         "UI steps need an X display. Set DISPLAY, or install Xvfb (`apt-get install xvfb`) so Docket can start a headless display.";
     UiStepFailed = "DK-E0602", Review, "a UI step could not find its target on the screen",
         "A replayed step looked for its anchor (a picture of the button or field it acts on) and the best match on the screen scored below the threshold, so Docket stopped rather than click somewhere wrong. The message names the step, the anchor, the best score and a screenshot of the screen at that moment. Check the screenshot: a dialog in the way, a changed application, or a different theme; record the step again if the application changed. Records already entered before the failing one are listed in the ledger.";
+    UiEntryInDoubt = "DK-E0603", Review, "an earlier run started entering this record into the application and never finished",
+        "The agent stopped (killed, crashed or the machine went down) while it was typing this record into the desktop application, so the application may or may not have saved it. Docket does not enter it again on its own, because that could enter it twice. Look in the application for the record (the screenshots of the interrupted entry are in the evidence folder the message names) and enter it by hand if it is missing. If the UI script itself checks the application for the record before typing it, set `in_doubt: reenter` on the `ui` target and such records are entered again.";
 }
 
 impl std::fmt::Display for ErrorCode {

@@ -13,15 +13,22 @@
 //! their scale, never a float).
 //!
 //! **Exactly once.** A UI has no transaction and no idempotency key, so the sink keeps its own
-//! journal: the SQLite table `ui_entered` in `<data dir>/ui-journal.sqlite`, one row per
-//! `(table, docket_key)` written (synchronously, `synchronous=FULL`) as soon as that record's
-//! steps have finished. `write_batch` skips journaled keys (counted as duplicates) and
-//! `already_written` answers from the journal, so a crash after the application saved and the
-//! journal was written, but before the outbox row was marked written, never enters the record
-//! again. The window that remains is between the application's own save and the journal write
-//! (one SQLite commit): a crash exactly there enters that one record a second time on resume.
-//! Closing it needs the application's help (e.g. a `read_text` check of its list before typing),
-//! which a generic replay cannot assume.
+//! journal, `<data dir>/ui-journal.sqlite` (`synchronous=FULL`), with two tables:
+//! - `ui_started`: a row per `(table, docket_key)` committed *before* the record's first step
+//!   is replayed, and removed when the agent learns how the entry ended;
+//! - `ui_entered`: a row per record whose steps all ran, committed (with the removal of its
+//!   `ui_started` row, in one transaction) as soon as they finish.
+//!
+//! `write_batch` skips keys in `ui_entered` (counted as duplicates) and `already_written`
+//! answers from it, so a crash after the journal commit, before the outbox row was marked
+//! written, never enters the record again. A key still in `ui_started` when a run reaches it was
+//! being entered when an earlier agent stopped (kill -9, a crash, the machine went down): the
+//! application may or may not have saved it. It is *in doubt*, and by default it is not entered
+//! again: it comes back rejected with DK-E0603 (the interrupted run, when, and its evidence
+//! folder), so its document goes to review and an operator checks the application. A target
+//! with `in_doubt: reenter` (for scripts that look for the record in the application first)
+//! enters it again. A step that fails while the agent is running removes the mark: that record
+//! stays pending and is retried (see Failures).
 //!
 //! **Failures.** A record whose step fails with `on_error: {then: skip_record}` is not
 //! journaled: it comes back in [`WriteOutcome::rejected`] with the step and its error, so the
@@ -32,9 +39,12 @@
 //! stay pending and the next run retries them.
 //!
 //! The app (`sh -c`, its own process group, output to `ui-<step>/app.log` in the evidence folder)
-//! is stopped when the sink is dropped at the end of the run. A killed agent cannot stop it: the
-//! resumed run starts a second instance, so scripts should find their window by anchor, not
-//! assume a single instance.
+//! is stopped when the sink is dropped at the end of the run. The journal's `ui_processes` table
+//! names the app and the owned Xvfb while they run, and the agent process that owns them (each by
+//! pid and start time). A sink that opens and finds rows whose owning agent is no longer running
+//! (killed, crashed) stops that app (its process group) and display before it starts its own, so
+//! a resumed run never works beside a stale second instance; processes of agents still running
+//! (another flow in the same daemon, another `docket run`) are left alone.
 //!
 //! The sink never logs typed text or secrets: secrets come from the secret store (or
 //! `DOCKET_SECRET_<NAME>`) when the sink opens and are masked in every screenshot by the replay.
@@ -47,7 +57,7 @@ use docket_desktop::{
     RecordOutcome, ReplayInput, ReplayOptions, Script, SecretText, StepAction, Vars, X11Desktop,
     Xvfb,
 };
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -104,6 +114,7 @@ pub fn spec_from_plan(u: &docket_workflow::UiPlan, data_dir: &Path) -> Result<Si
         screen: u.screen,
         ocr_languages: u.ocr_languages.clone(),
         timeout_secs: u.timeout.as_secs(),
+        reenter_in_doubt: u.reenter_in_doubt,
     })
 }
 
@@ -179,6 +190,15 @@ struct Session {
     fresh: bool,
 }
 
+impl Session {
+    /// The processes this session started (the app's group leader, the owned Xvfb).
+    fn pids(&self) -> Vec<u32> {
+        let mut out: Vec<u32> = self._app.iter().map(|a| a.0.id()).collect();
+        out.extend(self._xvfb.iter().map(Xvfb::pid));
+        out
+    }
+}
+
 /// A desktop application as a [`Sink`]; see the module doc.
 pub struct UiSink {
     script_path: PathBuf,
@@ -194,10 +214,27 @@ pub struct UiSink {
     ocr_languages: String,
     timeout: Duration,
     secrets: BTreeMap<String, SecretText>,
+    reenter_in_doubt: bool,
     journal: Connection,
     evidence: PathBuf,
     run_id: String,
+    step_id: String,
     session: Option<Session>,
+}
+
+impl Drop for UiSink {
+    fn drop(&mut self) {
+        // The app, then its display, are stopped here: they are no longer left over.
+        if let Some(session) = self.session.take() {
+            let pids = session.pids();
+            drop(session);
+            for pid in pids {
+                let _ = self
+                    .journal
+                    .execute("DELETE FROM ui_processes WHERE pid = ?1", params![pid]);
+            }
+        }
+    }
 }
 
 fn unavailable(m: impl Into<String>) -> SinkError {
@@ -205,8 +242,9 @@ fn unavailable(m: impl Into<String>) -> SinkError {
 }
 
 impl UiSink {
-    /// Loads the script, resolves its secrets and opens the journal; starts nothing yet (the
-    /// display and the app start with the first record to enter).
+    /// Loads the script, resolves its secrets, opens the journal and stops what killed agents
+    /// left running ([`stop_leftovers`]); starts nothing yet (the display and the app
+    /// start with the first record to enter).
     pub fn open(
         spec: &SinkSpec,
         data_dir: &Path,
@@ -222,6 +260,7 @@ impl UiSink {
             screen,
             ocr_languages,
             timeout_secs,
+            reenter_in_doubt,
         } = spec
         else {
             return Err(SinkError::misconfigured("not a ui target"));
@@ -256,6 +295,7 @@ impl UiSink {
             secrets.insert(name, SecretText::new(value));
         }
         let journal = open_journal(data_dir)?;
+        stop_leftovers(&journal)?;
         Ok(UiSink {
             script_path: script.clone(),
             script: loaded,
@@ -270,12 +310,14 @@ impl UiSink {
             ocr_languages: ocr_languages.clone(),
             timeout: Duration::from_secs(*timeout_secs),
             secrets,
+            reenter_in_doubt: *reenter_in_doubt,
             journal,
             evidence: data_dir
                 .join("evidence")
                 .join(run_id)
                 .join(format!("ui-{step_id}")),
             run_id: run_id.to_owned(),
+            step_id: step_id.to_owned(),
             session: None,
         })
     }
@@ -305,13 +347,28 @@ impl UiSink {
                 (None, None, Some(d)) => d,
                 (None, None, None) => unreachable_display(),
             };
+            if let Some(x) = &xvfb {
+                register(
+                    &self.journal,
+                    &self.step_id,
+                    Owned::Xvfb,
+                    x.pid(),
+                    &self.run_id,
+                )?;
+            }
             let app = match &self.app {
-                Some(cmd) => Some(App(spawn_app(
-                    cmd,
-                    &self.workdir,
-                    &name,
-                    &self.evidence.join("app.log"),
-                )?)),
+                Some(cmd) => {
+                    let child =
+                        spawn_app(cmd, &self.workdir, &name, &self.evidence.join("app.log"))?;
+                    register(
+                        &self.journal,
+                        &self.step_id,
+                        Owned::App,
+                        child.id(),
+                        &self.run_id,
+                    )?;
+                    Some(App(child))
+                }
                 None => None,
             };
             let desk = X11Desktop::open(&name).map_err(|e| {
@@ -360,6 +417,45 @@ impl UiSink {
         Ok(out)
     }
 
+    /// The in-doubt mark of `key`: an entry that was started and never finished.
+    fn started(&self, table: &str, key: &str) -> Result<Option<Started>, SinkError> {
+        self.journal
+            .query_row(
+                "SELECT run_id, started_at, evidence FROM ui_started WHERE target = ?1 AND key = ?2",
+                params![table, key],
+                |r| {
+                    Ok(Started {
+                        run_id: r.get(0)?,
+                        started_at: r.get(1)?,
+                        evidence: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(journal_err)
+    }
+
+    /// Marks `key` as being entered (committed before the first step is replayed).
+    fn mark_started(&self, table: &str, key: &str, dir: &Path) -> Result<(), SinkError> {
+        self.journal
+            .execute(
+                "INSERT OR REPLACE INTO ui_started (target, key, run_id, started_at, evidence) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![table, key, self.run_id, crate::store::now(), dir.display().to_string()],
+            )
+            .map(drop)
+            .map_err(journal_err)
+    }
+
+    fn clear_started(&self, table: &str, key: &str) -> Result<(), SinkError> {
+        self.journal
+            .execute(
+                "DELETE FROM ui_started WHERE target = ?1 AND key = ?2",
+                params![table, key],
+            )
+            .map(drop)
+            .map_err(journal_err)
+    }
+
     /// Replays `script` (a part of the full script) with `records`, into `dir`.
     fn replay(
         &mut self,
@@ -396,6 +492,30 @@ impl UiSink {
             session.fresh = false;
         }
         r
+    }
+}
+
+/// An entry a run started and never finished (a row of `ui_started`).
+struct Started {
+    run_id: String,
+    started_at: String,
+    evidence: String,
+}
+
+impl Started {
+    /// Why the record is not entered again, and what to do.
+    fn message(&self) -> String {
+        format!(
+            "{}: run {} started entering this record at {} and never finished (the agent \
+             stopped mid-record), so the application may already hold it; it is not entered \
+             again. Look for it in the application (screenshots of the interrupted entry: {}) \
+             and enter it by hand if it is missing; a script that checks the application for \
+             the record itself can set `in_doubt: reenter` on the ui target",
+            ErrorCode::UiEntryInDoubt.code(),
+            self.run_id,
+            self.started_at,
+            self.evidence
+        )
     }
 }
 
@@ -447,6 +567,128 @@ fn spawn_app(cmd: &str, workdir: &Path, display: &str, log: &Path) -> Result<Chi
         .map_err(fail)
 }
 
+/// A process the sink starts and owns for the run.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Owned {
+    /// The app (`sh -c`, leader of its own process group).
+    App,
+    /// The headless display.
+    Xvfb,
+}
+
+impl Owned {
+    fn as_str(self) -> &'static str {
+        match self {
+            Owned::App => "app",
+            Owned::Xvfb => "xvfb",
+        }
+    }
+}
+
+/// When process `pid` started, in clock ticks since boot (`/proc/<pid>/stat` field 22), if it is
+/// running (a zombie is not): with the pid, it names one process for good, so a recycled pid is
+/// never taken for ours.
+fn start_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces: count after the last ')'.
+    let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace();
+    if matches!(fields.next(), Some("Z" | "X")) {
+        return None;
+    }
+    fields.nth(18)?.parse().ok()
+}
+
+/// Notes in the journal that this agent process owns process `pid` for `step` of run `run_id`.
+fn register(
+    journal: &Connection,
+    step: &str,
+    kind: Owned,
+    pid: u32,
+    run_id: &str,
+) -> Result<(), SinkError> {
+    let Some(ticks) = start_ticks(pid) else {
+        return Ok(()); // already gone (it failed to start); nothing to stop later
+    };
+    let me = std::process::id();
+    let my_ticks = start_ticks(me).unwrap_or(0);
+    journal
+        .execute(
+            "INSERT OR REPLACE INTO ui_processes (pid, start_ticks, kind, step, owner_pid, owner_ticks, run_id, started_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![pid, ticks as i64, kind.as_str(), step, me, my_ticks as i64, run_id, crate::store::now()],
+        )
+        .map(drop)
+        .map_err(journal_err)
+}
+
+/// Whether process `pid` is running and started at `ticks` (the same process, not a recycled pid).
+fn same_process(pid: u32, ticks: i64) -> bool {
+    start_ticks(pid).is_some_and(|t| t as i64 == ticks)
+}
+
+/// Stops the apps (each its whole process group) and headless displays that killed agents
+/// started and could not stop. A sink that ends normally stops its own and removes their rows;
+/// a row whose owning agent is no longer running names a process that outlived it, and that
+/// process is stopped only if it is still the same one (pid *and* start time). Rows of agents
+/// still running are left alone. Without this a resumed run would start a second instance of
+/// the app beside the first.
+fn stop_leftovers(journal: &Connection) -> Result<(), SinkError> {
+    type Row = (u32, i64, String, String, u32, i64, String);
+    let rows: Vec<Row> = journal
+        .prepare(
+            "SELECT pid, start_ticks, kind, step, owner_pid, owner_ticks, run_id FROM ui_processes ORDER BY kind",
+        )
+        .and_then(|mut st| {
+            st.query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
+            })?
+            .collect()
+        })
+        .map_err(journal_err)?;
+    // "app" sorts before "xvfb": an app goes before its display.
+    for (pid, ticks, kind, step, owner, owner_ticks, run) in rows {
+        if same_process(owner, owner_ticks) {
+            continue; // its agent is running and stops it itself
+        }
+        if same_process(pid, ticks) {
+            let target = if kind == Owned::App.as_str() {
+                format!("-{pid}") // the process group `sh -c` leads
+            } else {
+                pid.to_string()
+            };
+            tracing::warn!(%kind, pid, %step, run = %run, "stopping the {kind} a killed agent left running");
+            let signal = |sig: &str| {
+                let _ = Command::new("kill")
+                    .args([sig, "--", &target])
+                    .stderr(Stdio::null())
+                    .status();
+            };
+            signal("-TERM");
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while same_process(pid, ticks) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            if same_process(pid, ticks) {
+                signal("-KILL");
+            }
+        }
+        journal
+            .execute(
+                "DELETE FROM ui_processes WHERE pid = ?1 AND start_ticks = ?2",
+                params![pid, ticks],
+            )
+            .map_err(journal_err)?;
+    }
+    Ok(())
+}
+
 fn journal_err(e: rusqlite::Error) -> SinkError {
     unavailable(format!("ui journal: {e}"))
 }
@@ -465,6 +707,25 @@ fn open_journal(data_dir: &Path) -> Result<Connection, SinkError> {
              key TEXT NOT NULL,
              run_id TEXT NOT NULL,
              entered_at TEXT NOT NULL,
+             evidence TEXT NOT NULL,
+             PRIMARY KEY (target, key)
+         );
+         CREATE TABLE IF NOT EXISTS ui_processes (
+             pid INTEGER NOT NULL,
+             start_ticks INTEGER NOT NULL,
+             kind TEXT NOT NULL,
+             step TEXT NOT NULL,
+             owner_pid INTEGER NOT NULL,
+             owner_ticks INTEGER NOT NULL,
+             run_id TEXT NOT NULL,
+             started_at TEXT NOT NULL,
+             PRIMARY KEY (pid, start_ticks)
+         );
+         CREATE TABLE IF NOT EXISTS ui_started (
+             target TEXT NOT NULL,
+             key TEXT NOT NULL,
+             run_id TEXT NOT NULL,
+             started_at TEXT NOT NULL,
              evidence TEXT NOT NULL,
              PRIMARY KEY (target, key)
          );",
@@ -542,30 +803,58 @@ impl Sink for UiSink {
                 )));
             }
             let dir = self.evidence.join(short(&r.key));
-            let report = self
-                .replay(Part::Record, &setup, vec![record_vars(r)], dir.clone())
-                .map_err(|e| {
-                    unavailable(format!(
+            if let Some(started) = self.started(table, &r.key)? {
+                if !self.reenter_in_doubt {
+                    tracing::warn!(key = %short(&r.key), run = %started.run_id, "ui record in doubt: not entered again");
+                    outcome.rejected.push(Rejected {
+                        key: r.key.clone(),
+                        message: started.message(),
+                    });
+                    continue;
+                }
+                tracing::warn!(key = %short(&r.key), run = %started.run_id, "ui record in doubt: entered again (in_doubt: reenter)");
+            }
+            self.mark_started(table, &r.key, &dir)?;
+            super::fault("ui_record_started");
+            let replayed = self.replay(Part::Record, &setup, vec![record_vars(r)], dir.clone());
+            let report = match replayed {
+                Ok(report) => report,
+                Err(e) => {
+                    // The agent saw the step fail: the record stays pending and is retried (the
+                    // in-doubt mark is for a run that never came back to say so).
+                    self.clear_started(table, &r.key)?;
+                    return Err(unavailable(format!(
                         "{}: record {} of {total} (key {}): {e}; {n} record(s) entered before \
                          it are journaled, the rest stay pending; evidence in {}",
                         ErrorCode::UiStepFailed.code(),
                         n + 1,
                         short(&r.key),
                         dir.display()
-                    ))
-                })?;
+                    )));
+                }
+            };
             match report.records.first() {
                 Some(RecordOutcome::Done) => {
-                    self.journal
-                        .execute(
-                            "INSERT OR IGNORE INTO ui_entered (target, key, run_id, entered_at, evidence) VALUES (?1, ?2, ?3, ?4, ?5)",
-                            params![table, r.key, self.run_id, crate::store::now(), dir.display().to_string()],
-                        )
-                        .map_err(journal_err)?;
+                    // The application has the record; a crash from here to the commit below
+                    // leaves the in-doubt mark, and the next run does not enter it again.
+                    super::fault("before_ui_journal");
+                    let tx = self.journal.transaction().map_err(journal_err)?;
+                    tx.execute(
+                        "INSERT OR IGNORE INTO ui_entered (target, key, run_id, entered_at, evidence) VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![table, r.key, self.run_id, crate::store::now(), dir.display().to_string()],
+                    )
+                    .map_err(journal_err)?;
+                    tx.execute(
+                        "DELETE FROM ui_started WHERE target = ?1 AND key = ?2",
+                        params![table, r.key],
+                    )
+                    .map_err(journal_err)?;
+                    tx.commit().map_err(journal_err)?;
                     outcome.inserted += 1;
                     super::fault("after_ui_record");
                 }
                 Some(RecordOutcome::Skipped { step, reason }) => {
+                    self.clear_started(table, &r.key)?;
                     tracing::warn!(key = %short(&r.key), %step, "ui record skipped");
                     outcome.rejected.push(Rejected {
                         key: r.key.clone(),
@@ -578,6 +867,7 @@ impl Sink for UiSink {
                     });
                 }
                 None => {
+                    self.clear_started(table, &r.key)?;
                     return Err(unavailable(format!(
                         "ui replay of record {} ran no for_each",
                         short(&r.key)
@@ -676,6 +966,94 @@ mod tests {
         assert_eq!(missing[0].0, "W036");
     }
 
+    /// Real processes: a "sleep" whose agent is gone is stopped with its whole process group; one
+    /// whose agent (this test process) is running, and a row whose pid is alive but started at
+    /// another time (a recycled pid), are left alone.
+    #[test]
+    fn leftovers_of_dead_agents_are_stopped_and_nothing_else() {
+        use std::os::unix::process::CommandExt;
+        let dir = tempfile::tempdir().unwrap();
+        let journal = open_journal(dir.path()).unwrap();
+        let spawn = || {
+            Command::new("sh")
+                .args(["-c", "sleep 60 & wait"])
+                .process_group(0)
+                .spawn()
+                .unwrap()
+        };
+        let (mut orphan, mut mine, mut recycled) = (spawn(), spawn(), spawn());
+        // An agent that has exited: its pid no longer runs with the ticks recorded.
+        let mut gone = Command::new("true").spawn().unwrap();
+        let gone_pid = gone.id();
+        gone.wait().unwrap();
+        let row = |pid: u32, ticks: i64, owner: u32, owner_ticks: i64| {
+            journal
+                .execute(
+                    "INSERT INTO ui_processes VALUES (?1, ?2, 'app', 'enter', ?3, ?4, 'r1', 't')",
+                    params![pid, ticks, owner, owner_ticks],
+                )
+                .unwrap();
+        };
+        let ticks = |p: &Child| start_ticks(p.id()).unwrap() as i64;
+        row(orphan.id(), ticks(&orphan), gone_pid, 1);
+        let me = std::process::id();
+        row(mine.id(), ticks(&mine), me, start_ticks(me).unwrap() as i64);
+        row(recycled.id(), ticks(&recycled) - 1, gone_pid, 1);
+        // The orphan's child (the `sleep` in its group) must go too.
+        std::thread::sleep(Duration::from_millis(200));
+        // Live (not zombie) members of the process group `p` leads.
+        let group = |p: &Child| {
+            std::fs::read_dir("/proc")
+                .unwrap()
+                .filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("stat")).ok())
+                .filter(|stat| {
+                    let f: Vec<&str> = stat[stat.rfind(')').unwrap_or(0) + 1..]
+                        .split_whitespace()
+                        .collect();
+                    // state, ppid, pgrp
+                    f.len() > 2 && f[0] != "Z" && f[2] == p.id().to_string()
+                })
+                .count()
+        };
+        assert_eq!(group(&orphan), 2, "sh and its sleep");
+
+        stop_leftovers(&journal).unwrap();
+        let status = orphan.wait().unwrap();
+        assert!(!status.success(), "the orphan was signalled: {status:?}");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while group(&orphan) > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(group(&orphan), 0, "its whole group is gone");
+        assert!(
+            mine.try_wait().unwrap().is_none(),
+            "a running agent's app stays"
+        );
+        assert!(
+            recycled.try_wait().unwrap().is_none(),
+            "a recycled pid is not ours"
+        );
+        let left: Vec<u32> = journal
+            .prepare("SELECT pid FROM ui_processes ORDER BY pid")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let mut want = vec![mine.id()];
+        want.sort();
+        assert_eq!(
+            left, want,
+            "the dead agents' rows are gone, the running one's stays"
+        );
+        for p in [&mut mine, &mut recycled] {
+            let _ = Command::new("kill")
+                .args(["--", &format!("-{}", p.id())])
+                .status();
+            let _ = p.wait();
+        }
+    }
+
     #[test]
     fn journal_answers_already_written() {
         let dir = tempfile::tempdir().unwrap();
@@ -698,6 +1076,7 @@ mod tests {
             display: Some(":999".into()),
             headless: false,
             screen: [800, 600],
+            reenter_in_doubt: false,
             ocr_languages: "eng".into(),
             timeout_secs: 60,
         };

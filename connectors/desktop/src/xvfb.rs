@@ -70,6 +70,11 @@ impl Xvfb {
         }
     }
 
+    /// The server's process id (to find a server an aborted owner left running).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The display name, e.g. `:90`, for `DISPLAY` and [`crate::X11Desktop::open`].
     pub fn display(&self) -> &str {
         &self.display

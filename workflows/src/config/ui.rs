@@ -39,4 +39,22 @@ pub struct UiSink {
     /// records; records not reached stay pending for the next run. Default `10m`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<String>,
+    /// What a later run does with a record whose entry an earlier run started but never
+    /// finished (the agent was killed or the machine stopped mid-record, so the application may
+    /// or may not have saved it): `review` (default) does not enter it again and sends its
+    /// document to review with the evidence of the interrupted entry; `reenter` enters it again
+    /// (only for scripts that first check the application for the record, e.g. with `if:
+    /// {exists: …}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_doubt: Option<UiInDoubt>,
+}
+
+/// The `in_doubt` choice of a `ui` target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UiInDoubt {
+    /// Do not enter the record again; send its document to review (the default).
+    Review,
+    /// Enter the record again.
+    Reenter,
 }

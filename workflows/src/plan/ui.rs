@@ -38,6 +38,11 @@ pub struct UiPlan {
     /// Longest one batch may take (checked between records).
     #[serde(serialize_with = "secs")]
     pub timeout: Duration,
+    /// A record an earlier run started entering but never finished is entered again (`true`)
+    /// or sent to review (`false`, the default; left out of the plan JSON, so the fingerprints
+    /// of flows that do not set it did not change when it was added).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub reenter_in_doubt: bool,
 }
 
 /// Default headless screen.

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::values::{self, parse_duration};
 use super::{Push, check_path, resolve as join, split_languages};
-use crate::config::UiSink;
+use crate::config::{UiInDoubt, UiSink};
 use crate::plan::{DEFAULT_UI_SCREEN, DEFAULT_UI_TIMEOUT, UiDisplay, UiPlan, parse_screen};
 use crate::problem::Problem;
 use crate::tree::child;
@@ -186,6 +186,7 @@ pub(crate) fn resolve(u: &UiSink, base_dir: &Path) -> Option<UiPlan> {
             Some(t) => parse_duration(t).ok()?,
             None => DEFAULT_UI_TIMEOUT,
         },
+        reenter_in_doubt: u.in_doubt == Some(UiInDoubt::Reenter),
     })
 }
 
