@@ -157,15 +157,25 @@ pub fn candidates(at: Point, sw: u32, sh: u32) -> Vec<Rect> {
     out
 }
 
+/// The pixels of `r` on `img`.
+fn cut(img: &RgbaImage, r: Rect) -> RgbaImage {
+    imageops::crop_imm(img, r.x as u32, r.y as u32, r.w, r.h).to_image()
+}
+
+/// The pixels of `r` on `shot`, if they have enough texture to be a template.
+fn textured(shot: &RgbaImage, r: Rect) -> Option<RgbaImage> {
+    let img = cut(shot, r);
+    (spread(&img) >= 12.0 && Template::new(&img).is_some()).then_some(img)
+}
+
 /// Cuts the anchor crop for a click at `at` on `shot` (already masked).
 pub fn choose_crop(shot: &RgbaImage, at: Point) -> Option<Crop> {
     let (sw, sh) = shot.dimensions();
     let mut fallback = None;
     for r in candidates(at, sw, sh) {
-        let img = imageops::crop_imm(shot, r.x as u32, r.y as u32, r.w, r.h).to_image();
-        if spread(&img) < 12.0 || Template::new(&img).is_none() {
+        let Some(img) = textured(shot, r) else {
             continue;
-        }
+        };
         if unique(shot, r, &img) {
             return Some(Crop {
                 rect: r,
@@ -216,15 +226,11 @@ pub fn choose_label_crop(
             if r.contains(at) {
                 continue; // it would take the field in
             }
-            let img = imageops::crop_imm(shot, r.x as u32, r.y as u32, r.w, r.h).to_image();
-            if spread(&img) < 12.0 || Template::new(&img).is_none() {
+            let Some(img) = textured(shot, r) else {
                 continue;
-            }
-            if let Some(rest) = rest {
-                let before = imageops::crop_imm(rest, r.x as u32, r.y as u32, r.w, r.h).to_image();
-                if similarity(&img, &before) < STABLE {
-                    continue;
-                }
+            };
+            if rest.is_some_and(|rest| similarity(&img, &cut(rest, r)) < STABLE) {
+                continue;
             }
             if unique(shot, r, &img) {
                 return Some(Crop {

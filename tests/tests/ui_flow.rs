@@ -286,6 +286,18 @@ fn run(dir: &Path, flow: &Path, env: &[(&str, &str)]) -> std::process::Output {
     .unwrap()
 }
 
+/// The messages of the outbox rows the target rejected.
+fn rejected_messages(dir: &Path) -> Vec<String> {
+    rusqlite::Connection::open(dir.join("data/docket.db"))
+        .unwrap()
+        .prepare("SELECT last_error FROM outbox WHERE status = 'rejected'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
 /// Whether process `pid` is running (not gone, not a zombie).
 fn running(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
@@ -450,14 +462,7 @@ fn ui_step_is_exactly_once_across_crashes() {
             assert_eq!(o.status.code(), Some(1), "{case}: {}\n{}", out(&o), err(&o));
             assert_eq!(v["review"], 1, "{case}: {v}");
             assert_exactly(d, &stmt);
-            let conn = rusqlite::Connection::open(d.join("data/docket.db")).unwrap();
-            let rejected: Vec<String> = conn
-                .prepare("SELECT last_error FROM outbox WHERE status = 'rejected'")
-                .unwrap()
-                .query_map([], |r| r.get(0))
-                .unwrap()
-                .collect::<Result<_, _>>()
-                .unwrap();
+            let rejected = rejected_messages(d);
             assert_eq!(rejected.len(), 1, "{case}: only record 5: {rejected:?}");
             let m = &rejected[0];
             assert!(
@@ -475,7 +480,8 @@ fn ui_step_is_exactly_once_across_crashes() {
                     .is_file(),
                 "{case}: the interrupted entry's evidence is where the message says: {m}"
             );
-            let written: i64 = conn
+            let written: i64 = rusqlite::Connection::open(d.join("data/docket.db"))
+                .unwrap()
                 .query_row(
                     "SELECT count(*) FROM outbox WHERE status = 'written'",
                     [],
@@ -527,14 +533,7 @@ fn skipped_record_is_not_entered_and_goes_to_review() {
     assert_eq!(v["review"], 1, "{v}");
     assert_eq!(v["written"], 0, "{v}");
     assert!(entered(d).is_empty(), "nothing saved");
-    let conn = rusqlite::Connection::open(d.join("data/docket.db")).unwrap();
-    let rejected: Vec<String> = conn
-        .prepare("SELECT last_error FROM outbox WHERE status = 'rejected'")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let rejected = rejected_messages(d);
     assert_eq!(rejected.len(), 2, "both records held with the step's error");
     assert!(rejected.iter().all(|m| m.contains("save")), "{rejected:?}");
     let journal = rusqlite::Connection::open(d.join("data/ui-journal.sqlite")).unwrap();
