@@ -190,9 +190,8 @@ pub fn read_words(
 
 /// Prepares screen pixels for Tesseract (replay's text signals and `read_text` go through this):
 /// thin rules and frames are erased and light backgrounds made white, so dark UI text stands
-/// alone on a white page. The recorder reads its own small regions without it (a pressed button's
-/// caption was lost with it once, and the recorder's strip readings already work).
-pub fn prepare_for_ocr(img: &mut RgbaImage) {
+/// alone on a white page.
+fn prepare_for_ocr(img: &mut RgbaImage) {
     erase_rules(img);
     whiten_light(img);
 }
@@ -211,10 +210,7 @@ const RULE_THICK: u32 = 4;
 /// alone, or Tesseract would see a page of grey with fragments of text.
 fn erase_rules(img: &mut RgbaImage) {
     let (w, h) = (img.width() as usize, img.height() as usize);
-    let dark: Vec<bool> = img
-        .pixels()
-        .map(|p| (u32::from(p[0]) * 299 + u32::from(p[1]) * 587 + u32::from(p[2]) * 114) < 100_000)
-        .collect();
+    let dark: Vec<bool> = img.pixels().map(|p| luma(p) < 100).collect();
     // Length of the horizontal and of the vertical dark run through each pixel.
     let mut hrun = vec![0u32; w * h];
     for y in 0..h {
@@ -272,6 +268,11 @@ fn erase_rules(img: &mut RgbaImage) {
     }
 }
 
+/// Rec. 601 luma of a pixel, 0–255 (rounded down).
+fn luma(p: &image::Rgba<u8>) -> u32 {
+    (u32::from(p[0]) * 299 + u32::from(p[1]) * 587 + u32::from(p[2]) * 114) / 1000
+}
+
 /// Pixels at least this light (luma, 0–255) are backgrounds, frames and fields, never text ink.
 const LIGHT: u32 = 170;
 
@@ -283,8 +284,7 @@ const LIGHT: u32 = 170;
 /// light text on them are left as they are.
 fn whiten_light(img: &mut RgbaImage) {
     for p in img.pixels_mut() {
-        let luma = (u32::from(p[0]) * 299 + u32::from(p[1]) * 587 + u32::from(p[2]) * 114) / 1000;
-        if luma >= LIGHT {
+        if luma(p) >= LIGHT {
             *p = image::Rgba([255, 255, 255, 255]);
         }
     }
