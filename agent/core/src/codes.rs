@@ -70,7 +70,7 @@ macro_rules! codes {
 codes! {
     // 01xx: input files
     UnsupportedFile = "DK-E0101", Reject, "file type not supported or not what its name says",
-        "The file's bytes do not match any format Docket reads (PDF, PNG, JPEG, TIFF, XLSX, XLS, XLSB, ODS, CSV, TSV), or they do not match its extension (for example a text file named .pdf). Export the document again in one of those formats, or rename it to its real type. The file was moved to quarantine/ with a reason file; the rest of the batch went on.";
+        "The file's bytes do not match any format Docket reads (PDF, PNG, JPEG, TIFF, XLSX, XLS, XLSB, ODS, CSV, TSV, OFX, SWIFT MT940, ISO 20022 camt.053), or they do not match its extension (for example a text file named .pdf). Export the document again in one of those formats, or rename it to its real type. The file was moved to quarantine/ with a reason file; the rest of the batch went on.";
     EmptyFile = "DK-E0102", Reject, "file is empty",
         "The file has zero bytes, usually an interrupted download or copy. Fetch the document again. The file was quarantined; nothing was written for it.";
     CorruptPdf = "DK-E0103", Reject, "PDF is damaged and cannot be read",
@@ -95,6 +95,8 @@ codes! {
         "Tesseract or one of its language packs could not be loaded. On Debian: `apt-get install libtesseract5 tesseract-ocr-eng tesseract-ocr-chi-sim`. `docket doctor` shows what is missing.";
     ImageUnreadable = "DK-E0113", Reject, "image cannot be decoded",
         "The image (or an image inside a scanned PDF) is damaged or uses an encoding Docket cannot decode (for example JBIG2). Scan it again as PNG, JPEG or TIFF.";
+    CorruptStatementFile = "DK-E0114", Reject, "statement file (OFX, MT940, camt.053) is damaged or incomplete",
+        "The OFX, SWIFT MT940 or ISO 20022 camt.053 file breaks its format: it was cut off (a tag or block is never closed), it holds no statement or no transaction lines, or a value the statement needs is missing or unreadable (an amount, a date, a debit/credit mark). The message names the line and the field. Download or export the statement again from the bank's portal; if every export of that bank looks like this, report the message with the file's first lines so the reader can learn the variant. The file was moved to quarantine/ with a reason file; the rest of the batch went on.";
     // 02xx: workflows, schemas, configuration
     WorkflowInvalid = "DK-E0201", Fatal, "workflow file is invalid",
         "The workflow YAML has problems; each is listed with its line and column. Fix them and run `docket run --check FLOW.yaml` to validate without executing. The JSON Schema for editors is printed by `docket schema workflow`.";
