@@ -9,7 +9,8 @@
 
 use crate::DigitiseError;
 use crate::text_table::{
-    decode::decode_prefix, decode::looks_like_text, delimiter::guess_delimiter,
+    decode::decode_prefix, decode::looks_like_text, decode::looks_like_utf16,
+    delimiter::guess_delimiter,
 };
 use docket_core::ErrorCode;
 use std::io::{Cursor, Read};
@@ -111,10 +112,13 @@ pub fn sniff(path: &str, bytes: &[u8]) -> Result<Kind, DigitiseError> {
         None => {
             if decode_prefix(bytes).is_some_and(|t| looks_like_text(&t)) {
                 text_kind(ext.as_deref(), bytes)
-            } else if claimed.is_some_and(|k| k.family() == Family::Text)
-                && !bytes[..bytes.len().min(64 * 1024)].contains(&0)
+            } else if (claimed.is_some_and(|k| k.family() == Family::Text)
+                && !bytes[..bytes.len().min(64 * 1024)].contains(&0))
+                || (claimed.is_some_and(|k| matches!(k.family(), Family::Text | Family::Workbook))
+                    && looks_like_utf16(bytes))
             {
-                // Text in an encoding we cannot decode: the reader names the bad byte.
+                // Text in an encoding we cannot decode (or UTF-16 with a bad code unit): the
+                // reader names the bad byte.
                 text_kind(ext.as_deref(), bytes)
             } else {
                 return Err(DigitiseError::new(
@@ -129,10 +133,14 @@ pub fn sniff(path: &str, bytes: &[u8]) -> Result<Kind, DigitiseError> {
         }
     };
     // A binary extension on other content is refused; a text extension on a recognised binary
-    // format is not, because bank portals routinely serve workbooks as `.csv`.
+    // format is not, because bank portals routinely serve workbooks as `.csv`, and neither is
+    // text under a workbook name, because brokers, Chinese banks and web banking routinely save
+    // CSV/TSV, HTML tables and Excel 2003 XML as `.xls`: the text reader reads what it is and
+    // records a warning on the sheet.
     if let Some(claimed) = claimed
         && claimed.family() != kind.family()
         && claimed.family() != Family::Text
+        && !(claimed.family() == Family::Workbook && kind.family() == Family::Text)
     {
         let ext = ext.unwrap_or_default();
         let hint = if kind.family() == Family::Text {

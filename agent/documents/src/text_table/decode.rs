@@ -1,7 +1,8 @@
 //! Strict decoding of delimited text: a byte-order mark decides (UTF-8, UTF-16LE, UTF-16BE),
-//! otherwise strict UTF-8, otherwise GB18030 (a superset of GBK and GB2312, what Chinese bank
-//! and Alipay exports use). Never replaces bad bytes with U+FFFD: a silently mangled amount or
-//! name is worse than a clear refusal naming the byte offset.
+//! otherwise the NUL-byte pattern of the first KiB tells UTF-16 without a mark (ASCII in UTF-16
+//! leaves every other byte zero), otherwise strict UTF-8, otherwise GB18030 (a superset of GBK
+//! and GB2312, what Chinese bank and Alipay exports use). Never replaces bad bytes with U+FFFD:
+//! a silently mangled amount or name is worse than a clear refusal naming the byte offset.
 
 use crate::DigitiseError;
 use docket_core::ErrorCode;
@@ -36,6 +37,18 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, DigitiseError> {
                 });
         }
     }
+    if let Some(enc) = utf16_without_bom(bytes) {
+        return decode_strict(enc, bytes, true)
+            .map(Cow::Owned)
+            .map_err(|off| {
+                bad(format!(
+                    "looks like {} without a byte-order mark (every other byte of the first KiB \
+                     is zero) but is not valid {} at byte offset {off}",
+                    enc.name(),
+                    enc.name()
+                ))
+            });
+    }
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok(Cow::Borrowed(s)),
         Err(utf8) => decode_strict(GB18030, bytes, true)
@@ -65,7 +78,48 @@ pub(crate) fn decode_prefix(bytes: &[u8]) -> Option<String> {
     if let Some(rest) = head.strip_prefix(UTF16BE_BOM) {
         return decode_strict(UTF_16BE, rest, whole).ok();
     }
+    if let Some(enc) = utf16_without_bom(head) {
+        return decode_strict(enc, head, whole).ok();
+    }
     utf8_prefix(head, whole).or_else(|| decode_strict(GB18030, head, whole).ok())
+}
+
+/// Whether `bytes` start like UTF-16 text, with or without a byte-order mark (sniffing sends
+/// such a file to the text reader even when it does not decode, so the refusal names the bad
+/// code unit's offset instead of calling it an unknown binary format).
+pub(crate) fn looks_like_utf16(bytes: &[u8]) -> bool {
+    bytes.starts_with(UTF16LE_BOM)
+        || bytes.starts_with(UTF16BE_BOM)
+        || utf16_without_bom(bytes).is_some()
+}
+
+/// UTF-16 without a byte-order mark, told by where the zero bytes of the first KiB fall: text
+/// with any ASCII in it (digits, commas, tabs, line ends) has a zero high byte in those code
+/// units, so one parity holds many zeros and the other almost none. UTF-8 and GB18030 text has
+/// no zero bytes at all.
+fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
+    let head = &bytes[..bytes.len().min(1024)];
+    let units = head.len() / 2;
+    if units < 2 {
+        return None;
+    }
+    let (mut even, mut odd) = (0usize, 0usize);
+    for pair in head.chunks_exact(2) {
+        even += usize::from(pair[0] == 0);
+        odd += usize::from(pair[1] == 0);
+    }
+    // A quarter of the code units ASCII is plenty for any delimited export (every field has a
+    // delimiter, every line an end); the other parity may hold a few zeros from characters
+    // such as U+4E00 whose low byte is zero.
+    let many = (units / 4).max(2);
+    let few = units / 16;
+    if odd >= many && even <= few {
+        Some(UTF_16LE)
+    } else if even >= many && odd <= few {
+        Some(UTF_16BE)
+    } else {
+        None
+    }
 }
 
 fn utf8_prefix(bytes: &[u8], whole: bool) -> Option<String> {

@@ -7,11 +7,13 @@
 const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
 /// Non-empty lines looked at.
 const SAMPLE_LINES: usize = 100;
+/// Line ends inside one quoted field beyond which the quote is taken for a stray one.
+const MAX_BREAKS_IN_FIELD: usize = 50;
 
 /// The most likely delimiter of `text` (comma when nothing is delimited).
 pub(crate) fn guess_delimiter(text: &str) -> u8 {
-    let lines: Vec<&str> = text
-        .lines()
+    let lines: Vec<&str> = records(text)
+        .into_iter()
         .filter(|l| !l.trim().is_empty())
         .take(SAMPLE_LINES)
         .collect();
@@ -24,6 +26,43 @@ pub(crate) fn guess_delimiter(text: &str) -> u8 {
         }
     }
     best.0
+}
+
+/// The first records of `text`: lines, except that a line end inside a quoted field (a
+/// multi-line address or memo) does not end the record. A quote that never closes (a stray `"`
+/// in a title line) would swallow the rest of the sample, so then plain lines are used.
+fn records(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut in_quotes = false;
+    let mut breaks_inside = 0usize;
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            b'"' => {
+                in_quotes = !in_quotes;
+                breaks_inside = 0;
+            }
+            b'\n' if in_quotes => breaks_inside += 1,
+            b'\n' => {
+                out.push(text[start..i].trim_end_matches('\r'));
+                start = i + 1;
+                if out.len() >= SAMPLE_LINES * 2 {
+                    return out;
+                }
+            }
+            _ => {}
+        }
+        if breaks_inside > MAX_BREAKS_IN_FIELD {
+            break;
+        }
+    }
+    if in_quotes {
+        return text.lines().take(SAMPLE_LINES * 2).collect();
+    }
+    if start < text.len() {
+        out.push(text[start..].trim_end_matches('\r'));
+    }
+    out
 }
 
 fn count_outside_quotes(line: &str, delim: u8) -> usize {
