@@ -1,3 +1,5 @@
-//! Docket end-to-end scenarios and the generator of the project's own sample statements.
+//! Docket end-to-end scenarios, the generator of the project's own sample statements and the
+//! layout zoo that scores the statement reader.
 
 pub mod samples;
+pub mod zoo;

@@ -1,0 +1,73 @@
+//! The layout zoo scored through Docket's real readers in-process (`docket_documents` +
+//! `docket_extract`): no zoo document may be silently wrong, and the held-out half's digital and
+//! sheet documents must reach [`HELD_OUT_F1_MIN`]. An opt-in test scores real-world statements
+//! with answer keys when the shared fixtures are present. Reports go to stdout (`--nocapture`)
+//! and `target/zoo-report.md`.
+
+use anyhow::Result;
+use docket_e2e::zoo::{self, score};
+use std::path::PathBuf;
+
+/// Minimum mean transaction F1 of the held-out digital + sheet documents.
+const HELD_OUT_F1_MIN: f64 = 0.0;
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+#[test]
+fn zoo_has_no_silently_wrong_document_and_held_out_scores() -> Result<()> {
+    let started = std::time::Instant::now();
+    let docs = zoo::generate_all(None, true)?;
+    let scores: Vec<_> = docs.iter().map(score::score_doc).collect();
+    let report = score::report(&scores);
+    println!("{report}");
+    println!(
+        "({} documents in {:.1} s)",
+        docs.len(),
+        started.elapsed().as_secs_f64()
+    );
+    std::fs::write(workspace().join("target/zoo-report.md"), &report)?;
+
+    let held = score::summarise(&scores, |s| s.split == "held-out" && s.group != "scan");
+    let silent: Vec<&str> = scores
+        .iter()
+        .filter(|s| s.silently_wrong())
+        .map(|s| s.id.as_str())
+        .collect();
+    assert!(
+        silent.is_empty(),
+        "{} silently wrong zoo document(s): {silent:?}",
+        silent.len()
+    );
+    assert!(
+        held.mean_f1 >= HELD_OUT_F1_MIN,
+        "held-out digital+sheet mean F1 {:.3} < {HELD_OUT_F1_MIN}",
+        held.mean_f1
+    );
+    Ok(())
+}
+
+/// Real statements with answer keys, when the shared fixtures are checked out beside the
+/// workspace: reports per-document F1 and the mean by kind; fails only on silently wrong ones.
+#[test]
+fn statements_world_opt_in() -> Result<()> {
+    let root = workspace().join("../shared/fixtures/statements-world");
+    if !root.is_dir() {
+        println!("NOTE: {} not present; skipping", root.display());
+        return Ok(());
+    }
+    let scores = zoo::world::score_dir(&root)?;
+    println!("{}", zoo::world::report(&scores));
+    let silent: Vec<&str> = scores
+        .iter()
+        .filter(|s| s.silently_wrong())
+        .map(|s| s.file.as_str())
+        .collect();
+    assert!(
+        silent.is_empty(),
+        "{} silently wrong real document(s): {silent:?}",
+        silent.len()
+    );
+    Ok(())
+}
