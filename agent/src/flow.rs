@@ -40,6 +40,8 @@ pub struct WriteSpec {
     pub table: String,
     /// Target column → source, in order.
     pub columns: Vec<(String, ColumnSource)>,
+    /// Natural-key de-duplication against other documents' records (runner/natural_key.rs).
+    pub dedupe: docket_workflow::Dedupe,
 }
 
 /// The screen step: after every file of the run is processed, the run's extracted records are

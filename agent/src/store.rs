@@ -1,7 +1,7 @@
 //! The run store: one SQLite file under the data dir (WAL) that journals runs, the files each run
-//! claimed, the outbox of records waiting for a back office, and the hash-chained ledger. It is
-//! the durable memory that lets a run killed with SIGKILL resume without losing or repeating a
-//! record.
+//! claimed, the outbox of records waiting for a back office (with the natural keys its records
+//! claimed), and the hash-chained ledger. It is the durable memory that lets a run killed with
+//! SIGKILL resume without losing or repeating a record.
 //!
 //! Rule: every state change that precedes an outside effect (a back-office write, moving a source
 //! file) is committed here first. This module never talks to a back office itself.
@@ -10,8 +10,12 @@ use anyhow::{Context, Result};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 
-/// Schema version stored in `PRAGMA user_version`.
-const SCHEMA_VERSION: i64 = 1;
+/// Schema version stored in `PRAGMA user_version`. Migrations are additive (`CREATE … IF NOT
+/// EXISTS` in [`SCHEMA`], applied on every open); the version only stops an older Docket from
+/// using a store it would not keep consistent. 2: `natural_keys` and `natural_duplicates`
+/// (natural-key de-duplication across documents: an older agent would stage records without
+/// claiming their keys).
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS runs (
@@ -56,6 +60,35 @@ CREATE TABLE IF NOT EXISTS outbox (
     PRIMARY KEY (step_id, key)
 );
 CREATE INDEX IF NOT EXISTS outbox_doc ON outbox(doc_sha256, status);
+
+-- Natural keys (runner/natural_key.rs) claimed by staged records, per write target; a claim is
+-- inserted in the transaction that stages its outbox row. Only hashes: no account or amount.
+CREATE TABLE IF NOT EXISTS natural_keys (
+    target      TEXT NOT NULL,               -- the sink as described (never a password) + table
+    nkey        TEXT NOT NULL,               -- sha256(account, date, time, amount, balance, occurrence)
+    step_id     TEXT NOT NULL,               -- the outbox row holding the record: (step_id, outbox_key)
+    outbox_key  TEXT NOT NULL,
+    run_id      TEXT NOT NULL,
+    doc_sha256  TEXT NOT NULL,
+    record      INTEGER NOT NULL,            -- 0-based index of the record in its document
+    created_at  TEXT NOT NULL,
+    PRIMARY KEY (target, nkey)
+);
+
+-- Records not staged because another document's record holds their natural key.
+CREATE TABLE IF NOT EXISTS natural_duplicates (
+    run_id      TEXT NOT NULL,
+    doc_sha256  TEXT NOT NULL,
+    step_id     TEXT NOT NULL,
+    record      INTEGER NOT NULL,            -- 0-based index of the skipped record
+    target      TEXT NOT NULL,
+    nkey        TEXT NOT NULL,
+    of_run      TEXT NOT NULL,               -- the run, document and record that hold the key
+    of_doc      TEXT NOT NULL,
+    of_record   INTEGER NOT NULL,
+    at          TEXT NOT NULL,
+    PRIMARY KEY (run_id, doc_sha256, step_id, record)
+);
 
 CREATE TABLE IF NOT EXISTS alerts (
     id          TEXT PRIMARY KEY,            -- deterministic: A-<rule>-<subject>-<first txn>
@@ -235,6 +268,27 @@ pub fn now() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn migrates_a_version_1_store() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        {
+            let s = Store::open(dir.path())?;
+            s.conn().execute_batch(
+                "DROP TABLE natural_keys; DROP TABLE natural_duplicates; PRAGMA user_version = 1;",
+            )?;
+        }
+        let s = Store::open(dir.path())?;
+        let v: i64 = s
+            .conn()
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        assert_eq!(v, SCHEMA_VERSION);
+        let n: i64 = s
+            .conn()
+            .query_row("SELECT COUNT(*) FROM natural_keys", [], |r| r.get(0))?;
+        assert_eq!(n, 0);
+        Ok(())
+    }
 
     #[test]
     fn opens_twice_and_refuses_newer_schema() -> Result<()> {

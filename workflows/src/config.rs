@@ -223,6 +223,27 @@ pub struct WriteConfig {
     /// the transaction), `fields.<field>` (a document-level field), `source.path`,
     /// `source.sha256`, `source.pages`, `run.id`, `const:<text>`.
     pub columns: IndexMap<String, String>,
+    /// Whether records another document already staged or delivered to the same target are
+    /// skipped: `natural_key` (default) or `off`. The same statement often arrives twice as
+    /// different files (a re-scan, the PDF and the xlsx of one period); with `natural_key` a
+    /// record whose account (the normalised `account_number`, else holder and currency), date,
+    /// time, signed amount and balance match a record written earlier, counted among equal rows
+    /// of its document, is reported as a duplicate and not written again. Documents without an
+    /// account number or holder are not de-duplicated. `off` writes every document's records.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub dedupe: Dedupe,
+}
+
+/// Natural-key de-duplication of a `write` step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Dedupe {
+    /// Skip records that another document already staged or delivered to the same target (same
+    /// account, date, time, signed amount, balance and occurrence among equal rows).
+    #[default]
+    NaturalKey,
+    /// Write every document's records; only the same file (same bytes) is never written twice.
+    Off,
 }
 
 /// The sinks. This enum is the complete set of back-office targets a `write` step can name.

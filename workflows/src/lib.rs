@@ -22,7 +22,7 @@ mod validate;
 use std::path::Path;
 
 pub use config::{
-    AlertConfig, BasicAuthConfig, Days, EmailConfig, ExtractConfig, FileFormat, FileSink,
+    AlertConfig, BasicAuthConfig, Days, Dedupe, EmailConfig, ExtractConfig, FileFormat, FileSink,
     HeaderAuthConfig, HttpMethod, IngestConfig, LlmConfig, MisfireConfig, MysqlSink,
     OnFailedChecks, PostgresSink, RawWorkflow, ReportConfig, RequiresConfig, RestAuthConfig,
     RestSink, ScheduleConfig, ScreenConfig, Shift, SinkConfig, SmtpTls, SqliteSink, StepConfig,

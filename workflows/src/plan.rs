@@ -12,6 +12,8 @@ use sha2::{Digest, Sha256};
 
 use crate::config::{FileFormat, OnFailedChecks};
 
+pub use crate::config::Dedupe;
+
 mod schedule;
 mod ui;
 
@@ -184,6 +186,11 @@ pub struct WritePlan {
     pub table: String,
     /// Target columns in output order.
     pub columns: Vec<Column>,
+    /// Natural-key de-duplication against records other documents staged or delivered to the
+    /// same target (left out of the JSON at its default, `natural_key`, so the fingerprints of
+    /// flows that do not set it did not change when it was added).
+    #[serde(skip_serializing_if = "crate::config::is_default")]
+    pub dedupe: Dedupe,
 }
 
 /// A resolved sink.

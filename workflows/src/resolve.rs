@@ -130,6 +130,7 @@ pub fn build(raw: &RawWorkflow, base_dir: &Path) -> Option<Plan> {
                     sink,
                     table: c.table.clone(),
                     columns,
+                    dedupe: c.dedupe,
                 })
             }
             StepKind::Screen(c) => Action::Screen(ScreenPlan {

@@ -221,6 +221,7 @@ pub fn flow_from_plan(plan: &Plan, file: &Path) -> Result<FlowSpec> {
                     sink,
                     table: w.table.clone(),
                     columns,
+                    dedupe: w.dedupe,
                 });
             }
             Action::Screen(sc) => {

@@ -2,13 +2,15 @@
 //! outbox, deliver the outbox to every sink, move the file to `done/` (or `quarantine/` with a
 //! reason), write the report. Every state change is committed to the run store before the effect
 //! it precedes, so a run killed at any point and started again resumes where it stopped: nothing
-//! is lost, and sinks dedupe by idempotency key so nothing is written twice.
+//! is lost, and sinks dedupe by idempotency key so nothing is written twice. Another file of the
+//! same statement is caught earlier, at staging, by its records' natural keys (natural_key.rs).
 //!
 //! The runner never writes to a back office except through the outbox, and never moves a source
 //! file before its records are delivered.
 
 mod deliver;
 mod files;
+mod natural_key;
 mod stage;
 pub mod ui;
 
@@ -54,6 +56,13 @@ pub struct RunOutcome {
     pub duplicates: usize,
     /// Records of re-ingested documents that an earlier run had already delivered: not sent again.
     pub already_delivered: usize,
+    /// Records not staged because a record of another document (another file of the same
+    /// statement) already holds their natural key at the same target (`dedupe: natural_key`):
+    /// one per record and write step. The document's ledger entry names them and who had them.
+    pub natural_duplicates: usize,
+    /// Documents of this run that could not be de-duplicated by natural key (no account number
+    /// and no holder printed): their records were staged as before.
+    pub not_deduplicated: usize,
     /// Records still pending because a sink failed.
     pub pending: usize,
     /// Alerts raised by the flow's screen step over this run's records (0 without one).
@@ -263,6 +272,8 @@ pub fn run_files(
         written: 0,
         duplicates: 0,
         already_delivered: 0,
+        natural_duplicates: 0,
+        not_deduplicated: 0,
         pending: 0,
         alerts: 0,
         released: 0,
@@ -425,6 +436,9 @@ pub fn run_files(
         outcome.alerts = screen_run(store, &run_id, sc, pack)?;
     }
 
+    // From the store, not counted on the way: a resumed run counts the documents staged before
+    // the interruption too.
+    (outcome.natural_duplicates, outcome.not_deduplicated) = dedupe_counts(store, &run_id)?;
     outcome.llm = llm.as_ref().map(LlmUsage::of);
     outcome.status = if outcome.pending > 0 {
         "failed".into()
@@ -454,6 +468,25 @@ pub fn run_files(
         atomic_write(report, html.as_bytes())?;
     }
     Ok(outcome)
+}
+
+/// Natural-key duplicates skipped in the run, and its documents that could not be de-duplicated
+/// (their staging ledger entry says `dedupe.skipped`).
+fn dedupe_counts(store: &Store, run_id: &str) -> Result<(usize, usize)> {
+    let duplicates: i64 = store.conn().query_row(
+        "SELECT COUNT(*) FROM natural_duplicates WHERE run_id = ?1",
+        params![run_id],
+        |r| r.get(0),
+    )?;
+    let unkeyed: i64 = store.conn().query_row(
+        "SELECT COUNT(DISTINCT json_extract(payload, '$.sha256')) FROM ledger WHERE run_id = ?1 AND kind IN ('file_extracted', 'file_held_for_review') AND json_extract(payload, '$.dedupe.skipped') IS NOT NULL",
+        params![run_id],
+        |r| r.get(0),
+    )?;
+    Ok((
+        usize::try_from(duplicates).unwrap_or(0),
+        usize::try_from(unkeyed).unwrap_or(0),
+    ))
 }
 
 /// Screens the records extracted in this run (files done, delivered or extracted; held files
