@@ -7,6 +7,7 @@ pub mod checks;
 pub mod fields;
 pub mod layout;
 pub mod parse;
+pub mod reading;
 pub mod schema;
 pub mod sheet;
 pub mod table;
@@ -15,6 +16,8 @@ pub mod vocab;
 use docket_core::statement::ExtractionSource;
 use docket_core::{CheckStatus, Document, ErrorCode, Extraction};
 use parse::DateOrder;
+use reading::Hypothesis;
+use rust_decimal::Decimal;
 use table::{Piece, RowIn};
 use vocab::Role;
 
@@ -64,6 +67,7 @@ struct Area {
     rows: Vec<RowIn>,
     row_pieces: Vec<Vec<Piece>>,
     inferred: bool,
+    from_content: Vec<String>,
 }
 
 /// Reads a bank statement: header fields, transactions, provenance and checks.
@@ -79,6 +83,7 @@ pub fn extract_bank_statement(doc: &Document) -> Result<Extraction, ExtractError
                 rows: a.rows,
                 row_pieces: a.row_pieces,
                 inferred: false,
+                from_content: Vec::new(),
             })
             .collect();
         (a, o)
@@ -91,6 +96,7 @@ pub fn extract_bank_statement(doc: &Document) -> Result<Extraction, ExtractError
                 rows: a.rows,
                 row_pieces: a.row_pieces,
                 inferred: a.inferred,
+                from_content: a.from_content,
             })
             .collect();
         (a, o)
@@ -147,46 +153,66 @@ pub fn extract_bank_statement(doc: &Document) -> Result<Extraction, ExtractError
     }
 
     let anchor = year_anchor(&found, &outside, &date_texts, order);
-    let mut records: Vec<table::Record> = Vec::new();
-    let mut totals = Vec::new();
-    let mut opening = None;
-    let mut leftovers = Vec::new();
-    let mut duplicates = Vec::new();
-    let mut kept_tables: Vec<(usize, usize)> = Vec::new();
-    for (ai, a) in areas.iter().enumerate() {
-        let ctx = table::Context {
-            order,
-            currency: found.fields.currency.clone(),
-            extractor,
-            records_before: records.len(),
-            year_anchor: anchor.as_ref().map(|x| x.0),
-        };
-        let built = table::build(&a.roles, &a.rows, &ctx);
-        // A workbook that repeats its table on a second sheet (a formatted copy, amounts as
-        // numbers instead of `¥` text) holds the same transactions once: the copy is dropped.
-        if let Some(&(start, _)) = kept_tables.iter().find(|(start, len)| {
-            *len == built.records.len()
-                && !built.records.is_empty()
-                && records[*start..start + len]
-                    .iter()
-                    .zip(&built.records)
-                    .all(|(x, y)| x.tx == y.tx)
-        }) {
-            duplicates.push((ai, start));
-            continue;
-        }
-        kept_tables.push((records.len(), built.records.len()));
-        for (i, used) in built.consumed.iter().enumerate() {
-            if !used {
-                leftovers.push(a.row_pieces[i].clone());
+    let setting = Setting {
+        order,
+        currency: found.fields.currency.clone(),
+        extractor,
+        year_anchor: anchor.as_ref().map(|x| x.0),
+    };
+    // The header's reading first; when the arithmetic does not confirm it, every other reading
+    // of the money columns, and the one the balances confirm best wins.
+    let ends = |t: &Tables| {
+        let opening = found
+            .fields
+            .opening_balance
+            .or(t.opening.as_ref().map(|o| o.0));
+        reading::equation_holds(opening, found.fields.closing_balance, &t.records)
+    };
+    let key = |t: &Tables| {
+        let (ok, total) = reading::running_score(&t.records);
+        (ok, ends(t) == Some(true), total)
+    };
+    let base = read_tables(&areas, Hypothesis::AsNamed, &setting);
+    let base_key = key(&base);
+    let confirmed_as_named =
+        (base_key.2 > 0 && base_key.0 == base_key.2 && ends(&base) != Some(false))
+            || (base_key.2 == 0 && base_key.1);
+    let mut chosen = (Hypothesis::AsNamed, base, base_key);
+    let mut tie = false;
+    if !confirmed_as_named {
+        let mut others = Vec::new();
+        for h in Hypothesis::ALL.into_iter().skip(1) {
+            if areas.iter().any(|a| h.apply(&a.roles).is_some()) {
+                let t = read_tables(&areas, h, &setting);
+                let k = key(&t);
+                others.push((h, t, k));
             }
         }
-        records.extend(built.records);
-        totals.extend(built.totals);
-        if opening.is_none() {
-            opening = built.opening;
+        for o in others {
+            let better = (o.2.0, o.2.1) > (chosen.2.0, chosen.2.1);
+            let same = (o.2.0, o.2.1) == (chosen.2.0, chosen.2.1);
+            let differs = o.1.records.len() != chosen.1.records.len()
+                || o.1
+                    .records
+                    .iter()
+                    .zip(&chosen.1.records)
+                    .any(|(a, b)| a.tx.amount != b.tx.amount);
+            if better {
+                tie = false;
+                chosen = o;
+            } else if same && differs && (o.2.0 > 0 || o.2.1) {
+                tie = true;
+            }
         }
     }
+    let (hypothesis, tables, _) = chosen;
+    let Tables {
+        records,
+        totals,
+        opening,
+        leftovers,
+        duplicates,
+    } = tables;
     found.read(&to_segments(&leftovers), order, extractor);
     if found.fields.opening_balance.is_none()
         && let Some((v, p)) = opening
@@ -203,6 +229,27 @@ pub fn extract_bank_statement(doc: &Document) -> Result<Extraction, ExtractError
         *b = b.map(|v| parse::with_minor_units(v, currency.as_deref()));
     }
     let mut checks = checks::run(&found.fields, &records, &totals);
+    checks.push(reading_check(&ReadingFacts {
+        hypothesis,
+        tie,
+        areas: &areas,
+        records: &records,
+        checks: &checks,
+    }));
+    let carried: Vec<usize> = (0..records.len())
+        .filter(|i| records[*i].date_carried)
+        .collect();
+    if !carried.is_empty() {
+        checks.push(docket_core::Check {
+            name: "date_carried".into(),
+            status: CheckStatus::Pass,
+            message: format!(
+                "{} rows print no date of their own; each is dated by the row above it",
+                carried.len()
+            ),
+            records: carried,
+        });
+    }
     let inferred: Vec<usize> = (0..records.len())
         .filter(|i| records[*i].year_inferred)
         .collect();
@@ -266,6 +313,187 @@ pub fn extract_bank_statement(doc: &Document) -> Result<Extraction, ExtractError
         provenance,
         needs_review,
     })
+}
+
+/// What decides whether a document's reading can be trusted.
+struct ReadingFacts<'a> {
+    hypothesis: Hypothesis,
+    tie: bool,
+    areas: &'a [Area],
+    records: &'a [table::Record],
+    checks: &'a [docket_core::Check],
+}
+
+/// The honest confidence gate: which evidence confirmed the reading of the money columns
+/// (balances reconciled, totals matched, a direction column, the header alone), and a failure —
+/// the document goes to review — when nothing arithmetic confirms a reading that was ambiguous:
+/// money columns named by content instead of the header, unsigned amounts with nothing to say
+/// which side they are on, or two readings the arithmetic cannot tell apart.
+fn reading_check(f: &ReadingFacts<'_>) -> docket_core::Check {
+    let passed = |name: &str| {
+        f.checks
+            .iter()
+            .any(|c| c.name == name && c.status == CheckStatus::Pass)
+    };
+    let mut evidence = Vec::new();
+    if passed("running_balance") {
+        evidence.push("running balances reconciled");
+    }
+    if passed("balance_equation") {
+        evidence.push("opening + amounts = closing balance");
+    }
+    if passed("totals_row") {
+        evidence.push("printed totals matched");
+    }
+    let arithmetic = !evidence.is_empty();
+    let roles = |r: Role| f.areas.iter().any(|a| a.roles.contains(&r));
+    if roles(Role::Direction) {
+        evidence.push("a direction column");
+    }
+    let sided = roles(Role::Debit) || roles(Role::Credit);
+    if sided && f.hypothesis == Hypothesis::AsNamed {
+        evidence.push("header names the debit and credit columns");
+    }
+    let signed = f.records.iter().any(|r| r.tx.amount.is_sign_negative())
+        && f.records.iter().any(|r| r.tx.amount.is_sign_positive());
+    if !sided && signed {
+        evidence.push("amounts carry their signs");
+    }
+    let mut doubts = Vec::new();
+    if f.areas.iter().any(|a| a.inferred) {
+        doubts.push("column roles were inferred from the cells, not named by a header".to_string());
+    }
+    let named: Vec<&String> = f.areas.iter().flat_map(|a| &a.from_content).collect();
+    if !named.is_empty() {
+        doubts.push(format!(
+            "columns were read from their content where the header word is unknown ({})",
+            named
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if f.tie {
+        doubts.push(
+            "another reading of the money columns fits the balances equally well".to_string(),
+        );
+    }
+    if f.hypothesis != Hypothesis::AsNamed && !arithmetic {
+        doubts.push(format!(
+            "the reading \"{}\" is not confirmed",
+            f.hypothesis.label()
+        ));
+    }
+    if !sided && !roles(Role::Direction) && !signed && f.records.len() > 1 {
+        doubts.push(
+            "every amount is printed unsigned and nothing says which are money in and which money out"
+                .to_string(),
+        );
+    }
+    let reading = f.hypothesis.label();
+    if !arithmetic && !doubts.is_empty() {
+        docket_core::Check {
+            name: "reading".into(),
+            status: CheckStatus::Fail,
+            message: format!(
+                "the transactions could not be confirmed by arithmetic (no running balance, balance equation or totals held) and {}; reading: {reading}. Review the amounts against the document",
+                doubts.join("; ")
+            ),
+            records: vec![],
+        }
+    } else {
+        let how = if evidence.is_empty() {
+            "the header alone".to_string()
+        } else {
+            evidence.join(", ")
+        };
+        let status = if arithmetic || doubts.is_empty() {
+            CheckStatus::Pass
+        } else {
+            CheckStatus::Fail
+        };
+        docket_core::Check {
+            name: "reading".into(),
+            status,
+            message: format!("reading: {reading}; confirmed by: {how}"),
+            records: vec![],
+        }
+    }
+}
+
+/// What the reader settled for the whole document before reading any table.
+struct Setting<'a> {
+    order: DateOrder,
+    currency: Option<String>,
+    extractor: &'a str,
+    year_anchor: Option<chrono::NaiveDate>,
+}
+
+/// Every table of a document read under one hypothesis.
+struct Tables {
+    records: Vec<table::Record>,
+    totals: Vec<table::Totals>,
+    opening: Option<(Decimal, docket_core::Provenance)>,
+    leftovers: Vec<Vec<Piece>>,
+    duplicates: Vec<(usize, usize)>,
+}
+
+/// Reads every table area under hypothesis `h` (areas it does not apply to are read as named).
+fn read_tables(areas: &[Area], h: Hypothesis, setting: &Setting<'_>) -> Tables {
+    let mut out = Tables {
+        records: Vec::new(),
+        totals: Vec::new(),
+        opening: None,
+        leftovers: Vec::new(),
+        duplicates: Vec::new(),
+    };
+    let mut kept_tables: Vec<(usize, usize)> = Vec::new();
+    for (ai, a) in areas.iter().enumerate() {
+        let ctx = table::Context {
+            order: setting.order,
+            currency: setting.currency.clone(),
+            extractor: setting.extractor,
+            records_before: out.records.len(),
+            year_anchor: setting.year_anchor,
+        };
+        let (roles, negate) = match h.apply(&a.roles) {
+            Some(r) => (r, h == Hypothesis::Negated),
+            None => (a.roles.clone(), false),
+        };
+        let mut built = table::build(&roles, &a.rows, &ctx);
+        if negate {
+            for r in &mut built.records {
+                r.tx.amount = -r.tx.amount;
+            }
+        }
+        // A workbook that repeats its table on a second sheet (a formatted copy, amounts as
+        // numbers instead of `¥` text) holds the same transactions once: the copy is dropped.
+        let records = &out.records;
+        if let Some(&(start, _)) = kept_tables.iter().find(|(start, len)| {
+            *len == built.records.len()
+                && !built.records.is_empty()
+                && records[*start..start + len]
+                    .iter()
+                    .zip(&built.records)
+                    .all(|(x, y)| x.tx == y.tx)
+        }) {
+            out.duplicates.push((ai, start));
+            continue;
+        }
+        kept_tables.push((out.records.len(), built.records.len()));
+        for (i, used) in built.consumed.iter().enumerate() {
+            if !used {
+                out.leftovers.push(a.row_pieces[i].clone());
+            }
+        }
+        out.records.extend(built.records);
+        out.totals.extend(built.totals);
+        if out.opening.is_none() {
+            out.opening = built.opening;
+        }
+    }
+    out
 }
 
 /// The last day the statement covers, for dates printed without a year, and where it was found:

@@ -110,7 +110,7 @@ pub fn with_minor_units(value: Decimal, currency: Option<&str>) -> Decimal {
 /// trailing minus make it negative) and a `CR`/`DR` marker when one is printed.
 pub fn parse_amount(raw: &str) -> Option<(Decimal, Option<Marker>)> {
     let mut s: String = raw.trim().to_string();
-    if is_placeholder(&s) {
+    if is_placeholder(&s) || is_identifier(&s) {
         return None;
     }
     let mut marker = None;
@@ -148,6 +148,23 @@ pub fn parse_amount(raw: &str) -> Option<(Decimal, Option<Marker>)> {
         value = -value;
     }
     Some((value, marker))
+}
+
+/// True for text that is an identifier and never an amount, whatever digits it holds: an Excel
+/// text formula (`="1000345234234223"`), a leading-apostrophe text cell (`'0012`), a run of ten
+/// or more digits with no separator and no decimal point (order and reference numbers; no
+/// statement prints a ten-digit amount without grouping or decimals), or a digit run with
+/// leading zeros (`00042`).
+pub fn is_identifier(raw: &str) -> bool {
+    let t = raw.trim_matches(|c: char| c.is_whitespace());
+    if t.starts_with("=\"") || t.starts_with('\'') {
+        return true;
+    }
+    let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    digits.len() >= 10 || (digits.len() >= 3 && digits.starts_with('0'))
 }
 
 /// Turns `1,234.56`, `1 234.56`, `1.234,56`, `1 234,56` into `1234.56`; refuses text whose
@@ -536,6 +553,11 @@ mod tests {
             Some(Some(Marker::Debit))
         );
         assert_eq!(amt("--"), None);
+        assert_eq!(amt("1000345234234223\t"), None, "an order number");
+        assert_eq!(amt("=\"1234.50\""), None, "a text formula");
+        assert_eq!(amt("00042"), None);
+        assert_eq!(amt("0"), Some("0".into()));
+        assert_eq!(amt("123456789").as_deref(), Some("123456789"));
         assert_eq!(amt("12,34.5"), None);
         assert_eq!(amt("2026-01-05"), None);
         assert_eq!(amt("Page 2"), None);

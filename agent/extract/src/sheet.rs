@@ -19,6 +19,9 @@ pub struct Area {
     pub row_pieces: Vec<Vec<Piece>>,
     /// The sheet has no header row: the roles were inferred from the cells (see [`infer_roles`]).
     pub inferred: bool,
+    /// Columns whose role came from their content because the header word was unknown, as
+    /// `header text → role`, for the report and the confidence gate.
+    pub from_content: Vec<String>,
 }
 
 /// The sheet as text, with merged values filled: down the first column of a vertical merge, and
@@ -62,6 +65,103 @@ fn header_roles(cells: &[String]) -> Option<Vec<Role>> {
     }
     let roles = resolve_roles(&raw);
     is_table_header(&roles).then_some(roles)
+}
+
+/// What a column's cells below a header hold, when they agree (four in five filled cells): a
+/// date, a time, an amount (never an identifier), or a direction word.
+fn content_role(g: &[Vec<String>], first: usize, c: usize) -> Option<Role> {
+    let cells: Vec<&str> = g[first..]
+        .iter()
+        .take(200)
+        .filter_map(|r| r.get(c).map(String::as_str))
+        .filter(|t| !t.is_empty())
+        .collect();
+    if cells.len() < 2 {
+        return None;
+    }
+    let share =
+        |f: &dyn Fn(&str) -> bool| cells.iter().filter(|t| f(t)).count() * 5 >= cells.len() * 4;
+    if share(&|t| parse::is_date(t)) {
+        return Some(Role::DateOrTime);
+    }
+    if share(&|t| parse::parse_time(t).is_some()) {
+        return Some(Role::Time);
+    }
+    if share(&|t| parse::parse_amount(t).is_some() && !parse::is_date(t)) {
+        return Some(Role::Amount);
+    }
+    if share(&|t| crate::table::direction_word(&vocab::normalise(t)).is_some()) {
+        return Some(Role::Direction);
+    }
+    None
+}
+
+/// Type discipline: a column named as money whose filled cells are mostly not amounts (order
+/// numbers, `="…"` identifiers, text) is not a money column.
+fn money_holds(g: &[Vec<String>], first: usize, c: usize) -> bool {
+    let cells: Vec<&str> = g[first..]
+        .iter()
+        .take(200)
+        .filter_map(|r| r.get(c).map(String::as_str))
+        .filter(|t| !t.is_empty() && !parse::is_placeholder(t))
+        .collect();
+    let amounts = cells
+        .iter()
+        .filter(|t| parse::parse_amount(t).is_some())
+        .count();
+    cells.len() < 3 || amounts * 2 >= cells.len()
+}
+
+/// A header row with unknown words whose columns' content completes it: vocabulary roles where
+/// the words are known (and their content agrees), content roles for a missing date, money or
+/// direction column. At least two header words must be known, and the row itself holds no
+/// values.
+fn content_header(g: &[Vec<String>], r: usize) -> Option<(Vec<Role>, Vec<String>)> {
+    let row = &g[r];
+    let filled = row.iter().filter(|c| !c.is_empty()).count();
+    if filled < 3
+        || row
+            .iter()
+            .any(|c| parse::is_date(c) || parse::parse_amount(c).is_some())
+    {
+        return None;
+    }
+    let mut raw: Vec<Option<Role>> = row.iter().map(|c| vocab::header_role(c)).collect();
+    if raw.iter().filter(|x| x.is_some()).count() < 2 {
+        return None;
+    }
+    let mut named = Vec::new();
+    for (c, role) in raw.iter_mut().enumerate() {
+        if role.is_some_and(|x| x.is_money() || x == Role::Balance) && !money_holds(g, r + 1, c) {
+            named.push(format!(
+                "{} → not money (its cells are not amounts)",
+                row[c]
+            ));
+            *role = Some(Role::Other);
+        }
+    }
+    let has_date = raw
+        .iter()
+        .any(|x| matches!(x, Some(Role::Date | Role::BookingDate | Role::DateOrTime)));
+    let has_money = raw.iter().any(|x| x.is_some_and(Role::is_money));
+    let has_dir = raw.contains(&Some(Role::Direction));
+    for (c, role) in raw.iter_mut().enumerate() {
+        if role.is_some() || row[c].is_empty() {
+            continue;
+        }
+        let found = match content_role(g, r + 1, c) {
+            Some(Role::DateOrTime) if !has_date => Some(Role::DateOrTime),
+            Some(Role::Amount) if !has_money => Some(Role::Amount),
+            Some(Role::Direction) if !has_dir && has_money => Some(Role::Direction),
+            _ => None,
+        };
+        if let Some(x) = found {
+            named.push(format!("{} → {x:?}", row[c]));
+            *role = Some(x);
+        }
+    }
+    let roles = resolve_roles(&raw);
+    is_table_header(&roles).then_some((roles, named))
 }
 
 fn find_header(g: &[Vec<String>]) -> Option<(usize, usize, Vec<Role>)> {
@@ -114,7 +214,16 @@ pub fn areas(doc: &Document) -> (Vec<Area>, Vec<Vec<Piece>>) {
     for sheet in &doc.sheets {
         let g = grid(sheet, false);
         let gh = grid(sheet, true);
+        let mut from_content = Vec::new();
         let found = find_header(&gh).map(|(hr, n, roles)| (hr, n, roles, false));
+        let found = found.or_else(|| {
+            (0..gh.len()).find_map(|r| {
+                content_header(&gh, r).map(|(roles, named)| {
+                    from_content = named;
+                    (r, 1, roles, false)
+                })
+            })
+        });
         let found = found.or_else(|| infer_roles(&g).map(|(r0, roles)| (r0, 0, roles, true)));
         let Some((hr, n, roles, inferred)) = found else {
             for (r, row) in g.iter().enumerate() {
@@ -130,6 +239,7 @@ pub fn areas(doc: &Document) -> (Vec<Area>, Vec<Vec<Piece>>) {
             rows: Vec::new(),
             row_pieces: Vec::new(),
             inferred,
+            from_content,
         };
         for (r, row) in g.iter().enumerate().skip(hr + n) {
             let mut cells = pieces(sheet, row, r);

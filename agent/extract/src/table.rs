@@ -151,6 +151,9 @@ pub struct Record {
     pub direction_unknown: bool,
     /// The date was printed without a year and the year was inferred from the statement.
     pub year_inferred: bool,
+    /// The row printed no date and was dated by the row above it (statements that print the
+    /// date once per day).
+    pub date_carried: bool,
 }
 
 /// A printed totals row.
@@ -233,11 +236,27 @@ pub fn build(roles: &[Role], rows: &[RowIn], ctx: &Context<'_>) -> Built {
     };
     let date_c = col(roles, Role::Date);
     let booking_c = col(roles, Role::BookingDate);
+    let merged;
+    let rows = match date_c {
+        Some(c) => {
+            let (m, donors) = merge_wrapped_dates(rows, roles, c, ctx);
+            for (i, d) in donors.iter().enumerate() {
+                out.consumed[i] |= *d;
+            }
+            merged = m;
+            merged.as_slice()
+        }
+        None => rows,
+    };
+    // A dated row without money: its amounts may be on the next line (a tall row whose date is
+    // printed at the top and its amounts at the bottom).
+    let mut dated_no_money: Option<usize> = None;
     for (ri, row) in rows.iter().enumerate() {
         let texts: Vec<String> = row.cells.iter().map(|c| cell_text(c)).collect();
         if texts.iter().all(|t| t.is_empty()) {
             continue;
         }
+        let pending = dated_no_money.take();
         let line = join_texts(texts.iter().map(String::as_str));
         if vocab::is_page_furniture(&line) {
             out.consumed[ri] = true;
@@ -286,8 +305,59 @@ pub fn build(roles: &[Role], rows: &[RowIn], ctx: &Context<'_>) -> Built {
             if let Some(rec) = record(roles, &row.cells, &texts, d, dc, ctx) {
                 out.records.push(rec);
                 out.consumed[ri] = true;
+            } else {
+                dated_no_money = Some(ri);
             }
             continue;
+        }
+        let side_money = roles
+            .iter()
+            .enumerate()
+            .any(|(i, r)| r.is_money() && parse::parse_amount(&texts[i]).is_some());
+        let date_blank = date_c.is_some_and(|c| texts[c].is_empty());
+        if side_money && date_blank {
+            // Rows anchored on their money cells: a dated line above without amounts is the
+            // top of this row; otherwise a row that prints no date is dated by the row above.
+            if let Some(p) = pending.filter(|_| row.continuation_ok || ctx.extractor == "sheet")
+                && let Some(dc) = date_c
+            {
+                let cells: Vec<Vec<Piece>> = rows[p]
+                    .cells
+                    .iter()
+                    .zip(&row.cells)
+                    .map(|(a, b)| a.iter().chain(b).cloned().collect())
+                    .collect();
+                let texts: Vec<String> = cells.iter().map(|c| cell_text(c)).collect();
+                if let Some(d) = row_date(&texts[dc], ctx)
+                    && let Some(rec) = record(roles, &cells, &texts, d, dc, ctx)
+                {
+                    out.records.push(rec);
+                    out.consumed[ri] = true;
+                    out.consumed[p] = true;
+                    continue;
+                }
+            }
+            let summary = texts
+                .iter()
+                .enumerate()
+                .any(|(i, t)| roles[i].is_text() && vocab::is_summary_text(t));
+            let described = texts
+                .iter()
+                .enumerate()
+                .any(|(i, t)| roles[i].is_text() && !t.is_empty());
+            if !summary
+                && described
+                && let Some(prev) = out.records.last()
+            {
+                let d = (prev.tx.date, None, prev.year_inferred);
+                let dc = date_c.unwrap_or_default();
+                if let Some(mut rec) = record(roles, &row.cells, &texts, d, dc, ctx) {
+                    rec.date_carried = true;
+                    out.records.push(rec);
+                    out.consumed[ri] = true;
+                    continue;
+                }
+            }
         }
         let only_text = texts
             .iter()
@@ -429,16 +499,77 @@ fn record(
         prov,
         direction_unknown,
         year_inferred,
+        date_carried: false,
     })
 }
 
-/// `Some(true)` for money in, `Some(false)` for money out, `None` for neutral or unknown.
+/// Joins a date that wraps over two lines of a narrow column (`2026-06-` above `01`, `01 Mar`
+/// above `2026`) into the line that holds the row's money; a line that gave its date away
+/// entirely to the line below also gives it its text. Returns the rows and, per row, whether it
+/// was absorbed.
+fn merge_wrapped_dates(
+    rows: &[RowIn],
+    roles: &[Role],
+    c: usize,
+    ctx: &Context<'_>,
+) -> (Vec<RowIn>, Vec<bool>) {
+    let mut rows = rows.to_vec();
+    let mut donors = vec![false; rows.len()];
+    let has_money = |r: &RowIn| {
+        roles.iter().enumerate().any(|(i, role)| {
+            (role.is_money() || *role == Role::Balance)
+                && parse::parse_amount(&cell_text(&r.cells[i])).is_some()
+        })
+    };
+    let mut i = 0;
+    while i + 1 < rows.len() {
+        let a = cell_text(&rows[i].cells[c]);
+        let b = cell_text(&rows[i + 1].cells[c]);
+        let wraps = !a.is_empty()
+            && !b.is_empty()
+            && rows[i + 1].continuation_ok
+            && row_date(&a, ctx).is_none()
+            && row_date(&b, ctx).is_none()
+            && row_date(&join_texts([a.as_str(), b.as_str()].into_iter()), ctx).is_some();
+        if !wraps {
+            i += 1;
+            continue;
+        }
+        if has_money(&rows[i + 1]) && !has_money(&rows[i]) {
+            // The top line only starts the row: all of it moves down into the money line.
+            let top = std::mem::take(&mut rows[i].cells);
+            for (k, pieces) in top.into_iter().enumerate() {
+                if let Some(cell) = rows[i + 1].cells.get_mut(k) {
+                    let rest = std::mem::take(cell);
+                    *cell = pieces.into_iter().chain(rest).collect();
+                }
+            }
+            rows[i].cells = vec![Vec::new(); rows[i + 1].cells.len()];
+            donors[i] = true;
+        } else {
+            let tail = std::mem::take(&mut rows[i + 1].cells[c]);
+            rows[i].cells[c].extend(tail);
+            donors[i + 1] = rows[i + 1].cells.iter().all(Vec::is_empty);
+        }
+        i += 2;
+    }
+    (rows, donors)
+}
+
+/// `Some(true)` for money in, `Some(false)` for money out, `None` for neutral or unknown; `n`
+/// is normalised ([`vocab::normalise`]).
+pub fn direction_word(n: &str) -> Option<bool> {
+    direction(n)
+}
+
 fn direction(n: &str) -> Option<bool> {
     if n.is_empty() || n.contains("不计") || n.contains("中性") {
         return None;
     }
-    let credit = ["收入", "收", "贷", "cr", "credit", "c", "入", "存入"];
-    let debit = ["支出", "支", "借", "dr", "debit", "d", "出"];
+    let credit = [
+        "收入", "收", "贷", "cr", "credit", "c", "入", "存入", "k", "in",
+    ];
+    let debit = ["支出", "支", "借", "dr", "debit", "d", "出", "out"];
     if credit.contains(&n) || n.starts_with("收入") || n.starts_with("credit") {
         Some(true)
     } else if debit.contains(&n) || n.starts_with("支出") || n.starts_with("debit") {

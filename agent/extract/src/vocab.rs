@@ -200,7 +200,18 @@ pub fn header_role(text: &str) -> Option<Role> {
             return outer_role;
         }
     }
+    word_role(&n)
+}
+
+/// The role of a header the exact vocabulary does not know, from the words it is made of, in the
+/// languages banks export in (`Date Posted`, `Money out`, `收入金额`, `交易创建时间`, `Betrag`,
+/// `Libellé`, `Saldo`). Order matters: identifiers and accounts before money (`Card number`
+/// is not a credit column), sides before plain amounts (`收入金额` is the credit column),
+/// balance before amount (`Balance amount`). This only proposes a role; the reader confirms
+/// it from the column's content.
+fn word_role(n: &str) -> Option<Role> {
     let has = |k: &str| n.contains(k);
+    let any = |ks: &[&str]| ks.iter().any(|k| n.contains(k));
     if has("对方") || has("counterparty") {
         return Some(if has("账号") || has("卡号") || has("account") {
             Role::CounterpartyAccount
@@ -210,23 +221,165 @@ pub fn header_role(text: &str) -> Option<Role> {
             Role::Counterparty
         });
     }
-    if has("currency") || n.ends_with("币种") {
+    if any(&[
+        "收/支",
+        "收支",
+        "借/贷",
+        "借贷",
+        "d/k",
+        "dr/cr",
+        "cr/dr",
+        "c/d",
+        "d/c",
+        "in/out",
+        "资金流向",
+    ]) {
+        return Some(Role::Direction);
+    }
+    // Identifiers: order numbers, references, card and account numbers are never money.
+    if (any(&[
+        "订单号",
+        "流水号",
+        "单号",
+        "编号",
+        "卡号",
+        "账号",
+        "number",
+        "reference",
+        "ref.",
+        "txnid",
+        "transactionid",
+    ]) || n == "id"
+        || n == "ref")
+        && !any(&["amount", "金额"])
+    {
+        return Some(Role::Other);
+    }
+    if has("currency") || n.ends_with("币种") || any(&["währung", "devise", "divisa", "moneda"])
+    {
         return Some(Role::Currency);
     }
-    if has("balance") || n.ends_with("余额") {
+    if any(&["balance", "余额", "saldo", "solde", "kontostand"])
+        || n.starts_with("bal")
+        || n.ends_with("bal")
+    {
         return Some(Role::Balance);
     }
-    if n.ends_with("amount") || n.ends_with("金额") {
+    let debit = any(&[
+        "debit",
+        "débit",
+        "withdraw",
+        "moneyout",
+        "paidout",
+        "支出",
+        "借方",
+        "转出",
+        "付款金额",
+        "cargo",
+        "soll",
+        "lastschrift",
+    ]) || n.ends_with("out")
+        || n == "dr";
+    let credit = any(&[
+        "credit",
+        "crédit",
+        "deposit",
+        "moneyin",
+        "paidin",
+        "收入",
+        "贷方",
+        "存入",
+        "转入",
+        "收款金额",
+        "abono",
+        "haben",
+        "gutschrift",
+        "ingreso",
+    ]) || n == "cr"
+        || (n.ends_with("in") && any(&["money", "paid"]));
+    match (debit, credit) {
+        (true, false) => return Some(Role::Debit),
+        (false, true) => return Some(Role::Credit),
+        (true, true) => return Some(Role::Direction),
+        (false, false) => {}
+    }
+    if any(&[
+        "amount",
+        "amt",
+        "金额",
+        "发生额",
+        "betrag",
+        "montant",
+        "importe",
+        "bedrag",
+        "importo",
+        "kwota",
+        "summe",
+        "suma",
+    ]) {
         return Some(Role::Amount);
     }
-    if n.ends_with("postdate") || n.ends_with("postingdate") || n.starts_with("记账") {
-        return Some(Role::BookingDate);
+    let dated = any(&["date", "datum", "fecha", "日期", "buchungstag"])
+        || n.starts_with("data")
+        || n.ends_with("日");
+    if dated {
+        return Some(
+            if any(&[
+                "post",
+                "booking",
+                "value",
+                "valeur",
+                "valuta",
+                "wertstellung",
+                "记账",
+                "入账",
+            ]) && !any(&["transaction", "交易"])
+            {
+                Role::BookingDate
+            } else {
+                Role::Date
+            },
+        );
     }
-    if n.ends_with("date") || n.ends_with("日期") {
-        return Some(Role::Date);
+    if n.ends_with("时间") || n.ends_with("time") {
+        return Some(if n.starts_with("记账") {
+            Role::Time
+        } else {
+            Role::DateOrTime
+        });
     }
-    if n.ends_with("description") || n.ends_with("摘要") || n.ends_with("说明") {
+    if any(&[
+        "desc",
+        "detail",
+        "narrat",
+        "particular",
+        "memo",
+        "摘要",
+        "说明",
+        "用途",
+        "附言",
+        "concepto",
+        "libellé",
+        "libelle",
+        "verwendungszweck",
+        "buchungstext",
+        "omschrijving",
+        "descrizione",
+        "transaction",
+        "商品",
+    ]) {
         return Some(Role::Description);
+    }
+    if any(&[
+        "payee",
+        "merchant",
+        "商户",
+        "商家",
+        "beneficiary",
+        "empfänger",
+        "remitter",
+    ]) {
+        return Some(Role::Counterparty);
     }
     None
 }
@@ -263,6 +416,18 @@ pub fn is_opening_row_label(text: &str) -> bool {
     ]
     .iter()
     .any(|k| n.starts_with(k))
+}
+
+/// Text of a summary line below or beside a table (`Closing balance`, `Total debits`, `期末余额`,
+/// `交易笔数`), which is never a transaction even when it prints an amount.
+pub fn is_summary_text(text: &str) -> bool {
+    let n = normalise(text);
+    [
+        "balance", "total", "summary", "余额", "合计", "总计", "汇总", "期末", "期初", "笔数",
+        "count",
+    ]
+    .iter()
+    .any(|k| n.contains(k))
 }
 
 /// Page footers and the like that are never part of a table.
