@@ -116,6 +116,41 @@ mod tests {
     }
 
     #[test]
+    fn fifteen_lines_without_any_delimiter_then_a_tab_table() {
+        let mut text = String::new();
+        for i in 0..15 {
+            text.push_str(&format!("说明第{i}行（无分隔符）\n"));
+        }
+        text.push_str("日期\t金额\t摘要\n2026-01-05\t1.00\ta\n2026-01-06\t2.00\tb\n");
+        assert_eq!(guess_delimiter(&text), b'\t');
+    }
+
+    #[test]
+    fn line_breaks_inside_quotes_do_not_split_records() {
+        // The memo's continuation lines hold semicolons; split as lines they would look like
+        // a semicolon table as often as the real rows look like a comma one.
+        let text = "Date,Memo,Amount\n\
+                    05/01/2026,\"FAST; PAYMENT\nto; JOHN; TAN\nref; 1\",1.00\n\
+                    06/01/2026,\"GIRO; X\nY; Z\nW; V\",2.00\n";
+        assert_eq!(
+            records(text),
+            vec![
+                "Date,Memo,Amount",
+                "05/01/2026,\"FAST; PAYMENT\nto; JOHN; TAN\nref; 1\",1.00",
+                "06/01/2026,\"GIRO; X\nY; Z\nW; V\",2.00"
+            ]
+        );
+        assert_eq!(guess_delimiter(text), b',');
+    }
+
+    #[test]
+    fn a_stray_quote_in_a_title_line_falls_back_to_lines() {
+        let text = "Statement \"January\nDate,Amount\n2026-01-05,1.00\n";
+        assert_eq!(records(text).len(), 3);
+        assert_eq!(guess_delimiter(text), b',');
+    }
+
+    #[test]
     fn quoted_commas_are_not_delimiters() {
         let text = "a\tb\tc\n\"1,000.00\"\tx\ty\n\"2,5,5\"\tz\tw\n";
         assert_eq!(guess_delimiter(text), b'\t');
