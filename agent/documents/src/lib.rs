@@ -1,7 +1,8 @@
 //! Digitises files into [`docket_core::Document`]s: PDF text layers with glyph positions, OCR of
 //! scanned pages and images through Tesseract, spreadsheets through calamine and CSV/TSV in UTF-8,
-//! UTF-16 and GB18030. [`digitise`] sniffs the real type from the bytes (never trusting the
-//! extension alone) and dispatches to one reader.
+//! UTF-16 and GB18030, and the structured statement files banks deliver (OFX, SWIFT MT940, ISO
+//! 20022 camt.053) as one sheet per statement. [`digitise`] sniffs the real type from the bytes
+//! (never trusting the extension alone) and dispatches to one reader.
 //!
 //! Every failure is a [`DigitiseError`] carrying a stable [`ErrorCode`] and a message that names
 //! what is wrong and what to do; nothing here panics on hostile input, and nothing here writes
@@ -13,6 +14,7 @@ pub mod ocr;
 pub mod pdf;
 pub mod sheet;
 pub mod sniff;
+pub mod statement_file;
 pub mod text_table;
 
 pub use error::DigitiseError;
@@ -107,6 +109,9 @@ pub fn digitise_bytes(
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| path.to_string());
             doc.sheets = vec![text_table::read(&name, kind, bytes).map_err(|e| e.in_file(path))?]
+        }
+        Kind::Ofx | Kind::Mt940 | Kind::Camt053 => {
+            doc.sheets = statement_file::read(kind, bytes).map_err(|e| e.in_file(path))?
         }
     }
     Ok(doc)

@@ -39,6 +39,12 @@ pub enum Kind {
     Csv,
     /// Tab-separated text.
     Tsv,
+    /// OFX bank or credit-card statement (1.x SGML or 2.x XML).
+    Ofx,
+    /// SWIFT MT940 customer statement.
+    Mt940,
+    /// ISO 20022 camt.053 bank-to-customer statement (XML).
+    Camt053,
 }
 
 impl Kind {
@@ -55,6 +61,9 @@ impl Kind {
             Kind::Ods => "ods",
             Kind::Csv => "csv",
             Kind::Tsv => "tsv",
+            Kind::Ofx => "ofx",
+            Kind::Mt940 => "mt940",
+            Kind::Camt053 => "camt053",
         }
     }
 
@@ -64,6 +73,7 @@ impl Kind {
             Kind::Png | Kind::Jpeg | Kind::Tiff => Family::Image,
             Kind::Xlsx | Kind::Xls | Kind::Xlsb | Kind::Ods => Family::Workbook,
             Kind::Csv | Kind::Tsv => Family::Text,
+            Kind::Ofx | Kind::Mt940 | Kind::Camt053 => Family::Statement,
         }
     }
 
@@ -78,6 +88,9 @@ impl Kind {
             Kind::Xlsb => "an Excel .xlsb workbook",
             Kind::Ods => "an OpenDocument spreadsheet",
             Kind::Csv | Kind::Tsv => "plain text",
+            Kind::Ofx => "an OFX statement",
+            Kind::Mt940 => "a SWIFT MT940 statement",
+            Kind::Camt053 => "an ISO 20022 camt.053 statement",
         }
     }
 }
@@ -90,6 +103,7 @@ enum Family {
     Image,
     Workbook,
     Text,
+    Statement,
 }
 
 /// The OLE2 compound-file signature (old `.xls`, and the envelope of encrypted OOXML).
@@ -125,7 +139,7 @@ pub fn sniff(path: &str, bytes: &[u8]) -> Result<Kind, DigitiseError> {
                     ErrorCode::UnsupportedFile,
                     format!(
                         "unknown binary format (first bytes {}); Docket reads PDF, PNG, JPEG, \
-                         TIFF, XLSX, XLS, XLSB, ODS, CSV and TSV",
+                         TIFF, XLSX, XLS, XLSB, ODS, CSV, TSV, OFX, MT940 and camt.053",
                         hex_prefix(bytes)
                     ),
                 ));
@@ -182,7 +196,9 @@ fn sniff_binary(bytes: &[u8], ext: Option<&str>) -> Result<Option<Kind>, Digitis
     if bytes.starts_with(OLE_MAGIC) {
         return sniff_ole(bytes).map(Some);
     }
-    Ok(None)
+    // Statement files are text, but recognised by their markers before any text decoding: an
+    // OFX or MT940 file in Windows-1252 need not decode as UTF-8 or GB18030.
+    Ok(crate::statement_file::sniff(bytes))
 }
 
 fn sniff_zip(bytes: &[u8], ext: Option<&str>) -> Result<Kind, DigitiseError> {
