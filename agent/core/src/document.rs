@@ -12,7 +12,8 @@ pub struct SourceInfo {
     pub path: String,
     /// Lower-case hex SHA-256 of the file's bytes.
     pub sha256: String,
-    /// Detected kind: `pdf`, `png`, `jpeg`, `tiff`, `xlsx`, `xls`, `xlsb`, `ods`, `csv`, `tsv`.
+    /// Detected kind: `pdf`, `png`, `jpeg`, `tiff`, `xlsx`, `xls`, `xlsb`, `ods`, `csv`, `tsv`,
+    /// `ofx`, `mt940`, `camt053`.
     pub kind: String,
 }
 

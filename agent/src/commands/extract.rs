@@ -18,7 +18,8 @@ use std::path::PathBuf;
 /// Arguments of `docket extract`.
 #[derive(Debug, Args)]
 pub struct ExtractArgs {
-    /// Files to extract (PDF, PNG, JPEG, TIFF, XLSX, XLS, XLSB, ODS, CSV, TSV).
+    /// Files to extract (PDF, PNG, JPEG, TIFF, XLSX, XLS, XLSB, ODS, CSV, TSV, OFX, MT940,
+    /// camt.053).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Built-in schema name (bank_statement, transfer_slip, invoice, kyc_form) or path to a JSON
