@@ -2,10 +2,11 @@
 //! print the Markdown report (also written to `target/zoo-report.md`).
 //!
 //! ```text
-//! cargo run -p docket-e2e --bin zoo-score -- [--no-scans] [--only SUBSTRING] [--dump DIR]
+//! cargo run -p docket-e2e --bin zoo-score -- [--no-scans] [--only SUBSTRING] [--dump DIR] [--list]
 //! ```
 //!
-//! `--dump DIR` also writes each file and its `<file>.truth.json` into DIR for inspection.
+//! `--dump DIR` also writes each file and its `<file>.truth.json` into DIR for inspection;
+//! `--list` prints the catalogue (id, split, format, features, column headers) and exits.
 
 use anyhow::{Context, Result};
 use docket_e2e::zoo;
@@ -13,14 +14,30 @@ use std::path::PathBuf;
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
-    let (mut scans, mut only, mut dump) = (true, None, None);
+    let (mut scans, mut only, mut dump, mut list) = (true, None, None, false);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--no-scans" => scans = false,
+            "--list" => list = true,
             "--only" => only = args.next(),
             "--dump" => dump = args.next().map(PathBuf::from),
             other => anyhow::bail!("unknown argument {other}; see the doc comment of zoo-score"),
         }
+    }
+    if list {
+        println!("| id | split | format | features | columns |\n|---|---|---|---|---|");
+        for l in zoo::layouts() {
+            let table = zoo::render::table(&l, &zoo::render::statement(&l));
+            println!(
+                "| {} | {} | {} | {} | {} |",
+                l.id,
+                l.split(),
+                l.format.short(),
+                l.features(),
+                table.headers.join(" · ").replace('|', "/")
+            );
+        }
+        return Ok(());
     }
     let docs = zoo::generate_all(only.as_deref(), scans)?;
     if let Some(dir) = &dump {

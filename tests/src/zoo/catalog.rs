@@ -366,7 +366,7 @@ const DRAFTS: &[Draft] = &[
     ),
     // 15–18: scans (few: OCR is slow).
     d(
-        "scan-split",
+        "split",
         En,
         Scan,
         SPLIT,
@@ -378,7 +378,7 @@ const DRAFTS: &[Draft] = &[
         },
     ),
     d(
-        "scan-split",
+        "split",
         Zh,
         Scan,
         SPLIT,
@@ -386,17 +386,11 @@ const DRAFTS: &[Draft] = &[
         "date time desc cp in out bal",
         |l| l.transactions = 16,
     ),
+    d("signed", En, Scan, SIGNED, Iso, "date desc amt bal", |l| {
+        l.transactions = 20
+    }),
     d(
-        "scan-signed",
-        En,
-        Scan,
-        SIGNED,
-        Iso,
-        "date desc amt bal",
-        |l| l.transactions = 20,
-    ),
-    d(
-        "scan-dir-shouzhi",
+        "dir-shouzhi",
         Zh,
         Scan,
         Money::DirectionColumn(Direction::ShouZhi),
@@ -405,7 +399,7 @@ const DRAFTS: &[Draft] = &[
         |l| l.transactions = 16,
     ),
     d(
-        "scan-drcr-suffix",
+        "drcr-suffix",
         En,
         Scan,
         Money::DrCrSuffix { tight: false },
@@ -414,7 +408,7 @@ const DRAFTS: &[Draft] = &[
         |l| l.transactions = 20,
     ),
     d(
-        "scan-parens-newest",
+        "parens-newest",
         En,
         Scan,
         Money::Parens,
@@ -425,21 +419,13 @@ const DRAFTS: &[Draft] = &[
             l.newest_first = true;
         },
     ),
+    d("eu", En, Scan, SIGNED, Dotted, "date desc amt bal", |l| {
+        l.transactions = 20;
+        l.european = true;
+        l.currency = "EUR";
+    }),
     d(
-        "scan-eu",
-        En,
-        Scan,
-        SIGNED,
-        Dotted,
-        "date desc amt bal",
-        |l| {
-            l.transactions = 20;
-            l.european = true;
-            l.currency = "EUR";
-        },
-    ),
-    d(
-        "scan-wrap-date",
+        "wrap-date",
         Zh,
         Scan,
         SPLIT,
@@ -602,6 +588,67 @@ const DRAFTS: &[Draft] = &[
         |l| {
             l.newest_first = true;
             l.totals = true;
+        },
+    ),
+    // 26–28: no running balance, so nothing to check a debit/credit reading against.
+    d(
+        "dir-nobal",
+        En,
+        Pdf,
+        Money::DirectionColumn(Direction::CrDr),
+        DayMon,
+        "date desc cp amt dir",
+        none,
+    ),
+    d(
+        "dir-nobal",
+        Zh,
+        Xlsx,
+        Money::DirectionColumn(Direction::JieDai),
+        Iso,
+        "date time desc cp dir amt",
+        |l| l.typed = true,
+    ),
+    d(
+        "split-nobal",
+        Zh,
+        Pdf,
+        SPLIT,
+        Slash,
+        "date time desc cp cpacct out in",
+        |l| l.vocab = 3,
+    ),
+    d(
+        "split-nobal-noheader",
+        En,
+        CsvUtf8,
+        SPLIT,
+        Mdy,
+        "date desc out in",
+        |l| {
+            l.header_block = false;
+            l.vocab = 1;
+        },
+    ),
+    d(
+        "signed-nobal",
+        Zh,
+        CsvGb18030,
+        SIGNED,
+        Compact,
+        "date time amt desc cp cpacct",
+        |l| l.printed_balances = false,
+    ),
+    d(
+        "signed-nobal-newest",
+        En,
+        Xlsx,
+        SIGNED,
+        Iso,
+        "date ref desc amt",
+        |l| {
+            l.typed = true;
+            l.newest_first = true;
         },
     ),
 ];

@@ -108,6 +108,10 @@ pub fn truth(l: &Layout, s: &Statement) -> Truth {
             balances: l.printed_balances && l.header_block,
         },
     );
+    // A "Balance brought forward" row prints the opening balance, as a header line would.
+    if l.brought_forward {
+        t.fields.opening_balance = Some(s.opening_balance);
+    }
     if !l.header_block {
         t.fields.account_holder = None;
         t.fields.account_number = None;
@@ -355,11 +359,21 @@ fn header_word(l: &Layout, role: Role) -> String {
         Lang::En => EN_HEADERS,
         Lang::Zh => ZH_HEADERS,
     };
-    table
+    let word = table
         .iter()
         .find(|(r, _)| *r == role)
         .map(|(_, words)| words[l.vocab % words.len()].to_string())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    // A date column named like a time (交易时间) only when no separate time column exists.
+    if role == Role::Date && word.contains("时间") && l.columns.contains(&Role::Time) {
+        return if l.vocab.is_multiple_of(2) {
+            "交易日期"
+        } else {
+            "记账日期"
+        }
+        .to_string();
+    }
+    word
 }
 
 /// (holder, account, currency, period, opening, closing) labels.
