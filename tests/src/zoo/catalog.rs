@@ -20,6 +20,7 @@ fn roles(spec: &str) -> Vec<Role> {
             "dir" => Some(Role::Dir),
             "bal" => Some(Role::Balance),
             "ref" => Some(Role::Reference),
+            "valdate" => Some(Role::ValueDate),
             _ => None,
         })
         .collect()
@@ -651,6 +652,69 @@ const DRAFTS: &[Draft] = &[
             l.newest_first = true;
         },
     ),
+    // 29: a value-date column beside the booking date.
+    d(
+        "value-date",
+        En,
+        Pdf,
+        SPLIT,
+        Dmy,
+        "date valdate desc out in bal",
+        none,
+    ),
+    d(
+        "value-date",
+        Zh,
+        Pdf,
+        SIGNED,
+        Iso,
+        "date time valdate desc amt bal cp",
+        none,
+    ),
+    // 30: column headers on two lines.
+    d(
+        "2line-headers",
+        En,
+        Pdf,
+        SPLIT,
+        DayMon,
+        "date desc cp out in bal",
+        |l| {
+            l.wrap_headers = true;
+            l.vocab = 0;
+        },
+    ),
+    d(
+        "2line-headers",
+        Zh,
+        Pdf,
+        SPLIT,
+        Iso,
+        "date time desc cp in out bal",
+        |l| {
+            l.wrap_headers = true;
+            l.vocab = 1;
+        },
+    ),
+    // 31: dates without a year (the period gives it).
+    d(
+        "no-year",
+        En,
+        Pdf,
+        SPLIT,
+        DayMonNoYear,
+        "date desc out in bal",
+        |l| l.month = 11,
+    ),
+    d(
+        "no-year",
+        En,
+        Xlsx,
+        Money::DrCrSuffix { tight: false },
+        DayMonNoYear,
+        "date desc amt bal",
+        |l| l.month = 2,
+    ),
 ];
 
 /// Every layout of the zoo, in catalogue order (`index` = position).
@@ -680,6 +744,7 @@ pub fn layouts() -> Vec<Layout> {
                 totals: false,
                 transactions: 14 + (index * 7) % 15,
                 datetime: false,
+                wrap_headers: false,
                 typed: false,
                 semicolon: false,
                 bom: false,

@@ -147,6 +147,8 @@ pub enum DateFmt {
     Mdy,
     /// 01 Mar 2026
     DayMon,
+    /// 01 Mar (no year: the year comes from the statement period, printed in full)
+    DayMonNoYear,
     /// 01.03.2026
     Dotted,
     /// 20260301
@@ -180,6 +182,9 @@ pub enum Role {
     Balance,
     /// A reference number (noise the reader must ignore).
     Reference,
+    /// Value date: a second date, 0–2 days after the booking date (the truth's date is the
+    /// booking date, printed first).
+    ValueDate,
 }
 
 /// One layout of the zoo.
@@ -225,6 +230,8 @@ pub struct Layout {
     pub transactions: usize,
     /// Chinese: date and time share one cell under the date header.
     pub datetime: bool,
+    /// PDF/scan: column headers set on two lines (`Paid` / `Out`, `收入` / `金额`).
+    pub wrap_headers: bool,
     /// xlsx: real date and number cells instead of text.
     pub typed: bool,
     /// CSV: `;` separator.
@@ -283,6 +290,7 @@ impl Layout {
             (self.carried, "c/f rows"),
             (self.totals, "totals"),
             (self.datetime, "datetime"),
+            (self.wrap_headers, "2-line headers"),
             (self.typed, "typed"),
             (self.semicolon, "semicolon"),
             (self.bom, "bom"),

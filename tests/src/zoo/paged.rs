@@ -64,6 +64,21 @@ fn cell_lines(l: &Layout, role: Role, text: &str, face: Face, col: &Col) -> Vec<
     wrap_text(text, face, col.wrap)
 }
 
+/// A header on two lines: at its first space, or a 4+ character CJK header after 2 characters.
+fn header_split(h: &str, two: bool) -> Vec<String> {
+    if !two {
+        return vec![h.to_string()];
+    }
+    if let Some((a, b)) = h.split_once(' ') {
+        return vec![a.to_string(), b.to_string()];
+    }
+    let chars: Vec<char> = h.chars().collect();
+    if chars.len() >= 4 && !h.is_ascii() {
+        return vec![chars[..2].iter().collect(), chars[2..].iter().collect()];
+    }
+    vec![h.to_string()]
+}
+
 fn item(x: f32, baseline: f32, size: f32, face: Face, align: Align, t: &str) -> TextItem {
     TextItem {
         x,
@@ -82,11 +97,21 @@ pub fn pages(l: &Layout, t: &Table) -> Vec<PageLayout> {
     let bold = if zh { Face::Cjk } else { Face::LatinBold };
     let numeric = |r: Role| matches!(r, Role::Debit | Role::Credit | Role::Amount | Role::Balance);
 
+    // Header lines: one, or two when the layout sets headers on two lines.
+    let header_lines: Vec<Vec<String>> = t
+        .headers
+        .iter()
+        .map(|h| header_split(h, l.wrap_headers))
+        .collect();
+    let band = (header_lines.iter().map(Vec::len).max().unwrap_or(1) - 1) as f32 * LINE;
     // Natural widths.
     let mut widths: Vec<f32> = Vec::with_capacity(t.roles.len());
     let mut wraps: Vec<f32> = Vec::with_capacity(t.roles.len());
     for (i, role) in t.roles.iter().enumerate() {
-        let header = text_width(&t.headers[i], bold, SIZE);
+        let header = header_lines[i]
+            .iter()
+            .map(|h| text_width(h, bold, SIZE))
+            .fold(0.0f32, f32::max);
         let content = t
             .rows
             .iter()
@@ -178,11 +203,19 @@ pub fn pages(l: &Layout, t: &Table) -> Vec<PageLayout> {
             ));
             64.0
         };
-        for (c, h) in cols.iter().zip(&t.headers) {
-            page.texts
-                .push(item(c.x, top + 12.0, SIZE, bold, c.align, h));
+        for (c, hl) in cols.iter().zip(&header_lines) {
+            for (k, h) in hl.iter().enumerate() {
+                page.texts.push(item(
+                    c.x,
+                    top + 12.0 + k as f32 * LINE,
+                    SIZE,
+                    bold,
+                    c.align,
+                    h,
+                ));
+            }
         }
-        for y in [top, top + 17.0] {
+        for y in [top, top + 17.0 + band] {
             page.rules.push(Rule {
                 x0: margin,
                 y0: y,
@@ -192,7 +225,7 @@ pub fn pages(l: &Layout, t: &Table) -> Vec<PageLayout> {
             });
         }
         pages.push(page);
-        top + 17.0 + LINE + 2.0
+        top + 17.0 + band + LINE + 2.0
     };
 
     let carry_label = |brought: bool| -> &'static str {

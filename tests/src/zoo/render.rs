@@ -163,6 +163,7 @@ pub fn date(d: NaiveDate, f: DateFmt) -> String {
         DateFmt::Dmy => d.format("%d/%m/%Y").to_string(),
         DateFmt::Mdy => d.format("%m/%d/%Y").to_string(),
         DateFmt::DayMon => d.format("%d %b %Y").to_string(),
+        DateFmt::DayMonNoYear => d.format("%d %b").to_string(),
         DateFmt::Dotted => d.format("%d.%m.%Y").to_string(),
         DateFmt::Compact => d.format("%Y%m%d").to_string(),
         DateFmt::ZhYmd => format!("{}年{:02}月{:02}日", d.year(), d.month(), d.day()),
@@ -273,6 +274,10 @@ const EN_HEADERS: &[(Role, &[&str])] = &[
         Role::Reference,
         &["Reference", "Ref No", "Cheque/Ref", "Doc No"],
     ),
+    (
+        Role::ValueDate,
+        &["Value Date", "Val. Date", "Effective Date"],
+    ),
 ];
 
 const ZH_HEADERS: &[(Role, &[&str])] = &[
@@ -352,6 +357,7 @@ const ZH_HEADERS: &[(Role, &[&str])] = &[
         ],
     ),
     (Role::Reference, &["流水号", "交易流水号", "凭证号"]),
+    (Role::ValueDate, &["起息日", "计息日期", "起息日期"]),
 ];
 
 fn header_word(l: &Layout, role: Role) -> String {
@@ -579,6 +585,7 @@ pub fn table(l: &Layout, s: &Statement) -> Table {
         let e = &s.entries[i];
         let (amount, credit, dir) = money_cells(l, e.amount);
         let reference = format!("{:08}", rng.random_range(10_000_000..100_000_000u32));
+        let value_lag: i64 = rng.random_range(0..=2);
         let cells = l
             .columns
             .iter()
@@ -612,6 +619,13 @@ pub fn table(l: &Layout, s: &Statement) -> Table {
                 Role::Dir => dir.clone(),
                 Role::Balance => balance_cell(l, e.balance),
                 Role::Reference => Cell::text(reference.clone()),
+                Role::ValueDate => {
+                    let v = e.date + chrono::Duration::days(value_lag);
+                    Cell {
+                        text: date(v, l.date),
+                        typed: Typed::Date(v),
+                    }
+                }
             })
             .collect();
         rows.push(Row {
@@ -635,7 +649,16 @@ pub fn table(l: &Layout, s: &Statement) -> Table {
         } else {
             s.currency.clone()
         };
-        let (a, b) = (date(s.period_start, l.date), date(s.period_end, l.date));
+        // The period always carries its year, so year-less row dates can be completed.
+        let period_fmt = if l.date == DateFmt::DayMonNoYear {
+            DateFmt::DayMon
+        } else {
+            l.date
+        };
+        let (a, b) = (
+            date(s.period_start, period_fmt),
+            date(s.period_end, period_fmt),
+        );
         let period = match (zh, l.labels % 3) {
             (true, 0) => format!("{a} 至 {b}"),
             (true, _) => format!("{a} - {b}"),
