@@ -65,6 +65,11 @@ pub fn render_run(store: &Store, run_id: &str) -> Result<String> {
         )?)
     };
     let (written, held, pending) = (count("written")?, count("held")?, count("pending")?);
+    let duplicates: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM natural_duplicates WHERE run_id = ?1",
+        params![run_id],
+        |r| r.get(0),
+    )?;
     let ledger_entries: i64 = conn.query_row(
         "SELECT COUNT(*) FROM ledger WHERE run_id = ?1",
         params![run_id],
@@ -80,7 +85,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
 .done{{color:#176b2c}}.quarantined,.failed{{color:#a31515}}.review{{color:#9a6700}}code{{font-size:90%}}</style></head><body>
 <h1>Run of <code>{flow}</code></h1>
 <p>Run <code>{rid}</code> — status <strong class="{st}">{st}</strong>; started {started}; finished {finished}; resumed {resumes} time(s); flow fingerprint <code>{fp}</code>.</p>
-<p>{nfiles} file(s); {written} record(s) written; {held} held for review; {pending} pending delivery; {ledger_entries} ledger entries.</p>
+<p>{nfiles} file(s); {written} record(s) written; {held} held for review; {duplicates} duplicate(s) of other files not written; {pending} pending delivery; {ledger_entries} ledger entries.</p>
 "#,
         rid = esc(run_id),
         flow = esc(&flow),

@@ -3,7 +3,8 @@
 //! the duplicates (`--json`, the run summary, the ledger entry of the document naming who had
 //! them), and `dedupe: off` writes both. Equal rows of one document are told apart by their
 //! occurrence index: a second file with the same two coffees duplicates both, a third coffee is
-//! new. A kill between staging and delivery loses nothing and duplicates nothing.
+//! new. A kill between staging and delivery loses nothing and duplicates nothing. The same holds
+//! with a PostgreSQL back office (`DOCKET_TEST_PG_URL`, as in postgres_flow.rs).
 
 mod common;
 
@@ -163,8 +164,12 @@ fn pdf_and_xlsx_of_one_statement_are_written_once() -> Result<()> {
     assert_eq!(summary["natural_duplicates"], n);
     let report = std::fs::read_to_string(dir.path().join("reports/summary.html"))?;
     assert!(
+        report.contains(&format!("{n} duplicate(s) of other files not written")),
+        "the report counts the duplicates"
+    );
+    assert!(
         report.contains("not written again"),
-        "the report names the duplicates"
+        "and notes them per file"
     );
 
     // The same files again in a later run: nothing new, and they are the same documents, not
@@ -326,5 +331,85 @@ fn equal_rows_count_by_occurrence() -> Result<()> {
         .unwrap_or_default();
     // Records: 0 salary, 1 coffee, 2 refund, 3 coffee, 4 refund, 5 coffee.
     assert_eq!(skipped, vec![0, 1, 2, 3], "{entry}");
+    Ok(())
+}
+
+#[test]
+fn pdf_and_xlsx_land_once_in_postgresql() -> Result<()> {
+    use anyhow::Context;
+    let url = std::env::var("DOCKET_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let mut client = postgres::Client::connect(&url, postgres::NoTls)
+        .with_context(|| format!("PostgreSQL at {url} is not reachable: start it with installer/install.sh --test or set DOCKET_TEST_PG_URL"))?;
+    let schema = format!("e2e_dedupe_{}", std::process::id());
+    client.batch_execute(&format!(
+        "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+    ))?;
+    let dir = tempfile::tempdir()?;
+    let yaml = format!(
+        r#"version: 1
+name: pg-dedupe
+steps:
+  - id: inbox
+    ingest: {{ path: inbox, done: done, quarantine: quarantine }}
+  - id: read
+    extract: {{ from: inbox, schema: bank_statement }}
+  - id: store
+    write:
+      from: read
+      sink: {{ postgres: {{ url_secret: pg }} }}
+      table: {schema}.transactions
+      columns:
+        booking_date: record.date
+        amount: record.amount
+        balance: record.balance
+"#
+    );
+    std::fs::create_dir_all(dir.path().join("inbox"))?;
+    std::fs::write(dir.path().join("flow.yaml"), yaml)?;
+    let f = dir.path().join("flow.yaml").display().to_string();
+    let set = pairs()?;
+    samples::write_samples(&set, &dir.path().join("inbox"), None)?;
+    let (code, v) = run(dir.path(), &f, &[("DOCKET_SECRET_PG", url.as_str())])?;
+    assert_eq!(code, Some(0), "{v}");
+    let n = set[0].truth.records.len() + set[2].truth.records.len();
+    assert_eq!(v["natural_duplicates"], n, "{v}");
+    let rows = client.query(
+        &format!("SELECT amount::text FROM {schema}.transactions"),
+        &[],
+    )?;
+    let mut got: Vec<String> = rows.iter().map(|r| r.get::<_, String>(0)).collect();
+    got.sort();
+    assert_eq!(
+        got,
+        truth_amounts([&set[0], &set[2]]),
+        "each transaction once"
+    );
+    client.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))?;
+    Ok(())
+}
+
+#[test]
+fn statements_without_account_are_not_deduplicated_and_say_so() -> Result<()> {
+    let mut s = coffees(2);
+    s.holder = String::new();
+    s.account_number = String::new();
+    let set = vec![
+        samples::digital_pdf("a-anonymous.pdf", &s)?,
+        samples::xlsx("b-anonymous.xlsx", &s)?,
+    ];
+    let dir = tempfile::tempdir()?;
+    let f = flow(dir.path(), None)?;
+    samples::write_samples(&set, &dir.path().join("inbox"), None)?;
+    let (code, v) = run(dir.path(), &f, &[])?;
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(v["not_deduplicated"], 2, "{v}");
+    assert_eq!(v["natural_duplicates"], 0, "{v}");
+    let rows = backoffice_rows(&dir.path().join("backoffice.db"))?;
+    assert_eq!(rows.len(), 8, "both files written");
+    let entry = staging_entry(dir.path(), &sha256(&set[1].bytes))?;
+    assert_eq!(entry["dedupe"]["skipped"], "no_account", "{entry}");
+    let report = std::fs::read_to_string(dir.path().join("reports/summary.html"))?;
+    assert!(report.contains("not de-duplicated"), "the report says so");
     Ok(())
 }

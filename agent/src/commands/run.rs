@@ -364,6 +364,12 @@ pub fn run(g: &Global, args: &RunArgs) -> Result<i32> {
             outcome.already_delivered + outcome.duplicates,
             outcome.pending
         );
+        if outcome.natural_duplicates > 0 || outcome.not_deduplicated > 0 {
+            println!(
+                "duplicates: {} record(s) not written again (another file of the same statement had them), {} document(s) not de-duplicated (no account number or holder)",
+                outcome.natural_duplicates, outcome.not_deduplicated
+            );
+        }
         if let Some(l) = &outcome.llm {
             println!(
                 "llm {}: {} call(s) ({} request(s)), {} prompt + {} completion tokens, {} cache hit(s), {} template hit(s), {} value(s) rejected as ungrounded{}",
