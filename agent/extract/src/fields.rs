@@ -221,7 +221,12 @@ impl Found {
                 self.put("account_holder", pieces, ex);
             }
             FieldKey::Number if f.account_number.is_none() => {
-                f.account_number = Some(account_number(value));
+                // An account number holds digits (`Account Type: Checking` is not one).
+                let number = account_number(value);
+                if number.chars().filter(char::is_ascii_digit).count() < 4 {
+                    return false;
+                }
+                f.account_number = Some(number);
                 self.put("account_number", pieces, ex);
             }
             FieldKey::Currency if f.currency.is_none() => {

@@ -108,10 +108,21 @@ fn header(lines: &[&Line], page_width: f32, ocr: bool) -> Option<Header> {
             );
             let exact = vocab::exact_role(&text);
             let loose = vocab::header_role(&text);
-            let parts_known = part
-                .iter()
-                .any(|s| vocab::exact_role(&stack_text(s)).is_some());
-            if exact.is_some() || (loose.is_some() && !parts_known) {
+            // Words join into one header cell when the words they are made of do not name
+            // other columns: `Date Posted` (a date word and an unknown one), `Transaction
+            // Details`, but never `Debit Credit`.
+            let dated = |r: Role| {
+                matches!(
+                    r,
+                    Role::Date | Role::BookingDate | Role::DateOrTime | Role::Time
+                )
+            };
+            let parts_agree = loose.is_some_and(|whole| {
+                part.iter()
+                    .filter_map(|s| vocab::header_role(&stack_text(s)))
+                    .all(|r| r == whole || (dated(r) && dated(whole)))
+            });
+            if exact.is_some() || parts_agree {
                 role = exact.or(loose);
                 taken = len;
                 break;

@@ -284,7 +284,22 @@ pub fn parse_month_day(s: &str, order: DateOrder) -> Option<(u32, u32)> {
         .trim()
         .trim_matches(|c: char| matches!(c, '[' | ']' | '\t' | ' ') || is_edge_noise(c));
     let tokens = date_tokens(t)?;
-    if tokens.len() != 2 || tokens.iter().any(|x| x.len() > 2) {
+    if tokens.len() != 2 {
+        return None;
+    }
+    // `01 Nov`, `Nov 01`: a month name settles the order.
+    match (month_name(&tokens[0]), month_name(&tokens[1])) {
+        (None, Some(m)) if tokens[0].len() <= 2 => {
+            let d: u32 = tokens[0].parse().ok()?;
+            return NaiveDate::from_ymd_opt(2000, m, d).map(|_| (m, d));
+        }
+        (Some(m), None) if tokens[1].len() <= 2 => {
+            let d: u32 = tokens[1].parse().ok()?;
+            return NaiveDate::from_ymd_opt(2000, m, d).map(|_| (m, d));
+        }
+        _ => {}
+    }
+    if tokens.iter().any(|x| x.len() > 2) {
         return None;
     }
     let a: u32 = tokens[0].parse().ok()?;
