@@ -8,8 +8,10 @@ use anyhow::Result;
 use docket_e2e::zoo::{self, score};
 use std::path::PathBuf;
 
-/// Minimum mean transaction F1 of the held-out digital + sheet documents.
-const HELD_OUT_F1_MIN: f64 = 0.0;
+/// Minimum mean transaction F1 of the held-out digital + sheet documents. Set from what the
+/// reader reached when the zoo was built (0.818 over 27 documents); raise it as the reader gets
+/// better, never lower it to make a change pass.
+const HELD_OUT_F1_MIN: f64 = 0.80;
 
 /// Real documents the reader currently gets silently wrong: printed, not failed on, until the
 /// reader flags or reads them. The list must only shrink; a document silently wrong that is not
