@@ -715,6 +715,101 @@ const DRAFTS: &[Draft] = &[
         "date desc amt bal",
         |l| l.month = 2,
     ),
+    // 32: the date printed on a day's first row only.
+    d(
+        "date-once",
+        En,
+        Pdf,
+        SPLIT,
+        DayMon,
+        "date desc out in bal",
+        |l| {
+            l.date_once = true;
+            l.transactions = 30;
+        },
+    ),
+    d(
+        "date-once",
+        En,
+        CsvUtf8,
+        SIGNED,
+        Dmy,
+        "date desc amt bal",
+        |l| {
+            l.date_once = true;
+            l.transactions = 30;
+        },
+    ),
+    // 33: only credits marked (`CR`), debits bare.
+    d(
+        "cr-only",
+        En,
+        Pdf,
+        Money::CrOnlySuffix,
+        DayMon,
+        "date desc amt bal",
+        none,
+    ),
+    d(
+        "cr-only",
+        En,
+        Xlsx,
+        Money::CrOnlySuffix,
+        Iso,
+        "date ref desc amt bal",
+        none,
+    ),
+    // 34: currency symbols on every amount.
+    d(
+        "dollar-signed",
+        En,
+        Pdf,
+        SIGNED,
+        Mdy,
+        "date desc amt bal",
+        |l| {
+            l.symbol = Some("$");
+            l.currency = "USD";
+        },
+    ),
+    d(
+        "pound-signed",
+        En,
+        CsvUtf8,
+        SIGNED,
+        Dmy,
+        "date desc cp amt bal",
+        |l| {
+            l.symbol = Some("£");
+            l.currency = "GBP";
+        },
+    ),
+    // 35: space thousands separators and decimal commas.
+    d(
+        "space-groups",
+        En,
+        CsvUtf8,
+        SPLIT,
+        Dotted,
+        "date desc out in bal",
+        |l| {
+            l.space_groups = true;
+            l.semicolon = true;
+            l.currency = "EUR";
+        },
+    ),
+    d(
+        "space-groups",
+        En,
+        Pdf,
+        SIGNED,
+        Dotted,
+        "date desc amt bal",
+        |l| {
+            l.space_groups = true;
+            l.currency = "EUR";
+        },
+    ),
 ];
 
 /// Every layout of the zoo, in catalogue order (`index` = position).
@@ -745,6 +840,9 @@ pub fn layouts() -> Vec<Layout> {
                 transactions: 14 + (index * 7) % 15,
                 datetime: false,
                 wrap_headers: false,
+                date_once: false,
+                symbol: None,
+                space_groups: false,
                 typed: false,
                 semicolon: false,
                 bom: false,

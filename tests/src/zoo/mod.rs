@@ -126,6 +126,8 @@ pub enum Money {
         /// `12.34DR` instead of `12.34 Dr`.
         tight: bool,
     },
+    /// Credits marked `CR`, debits bare: `12.34` / `12.34 CR`.
+    CrOnlySuffix,
     /// Debits in parentheses: `(12.34)`.
     Parens,
     /// Debits with a trailing minus: `12.34-`.
@@ -230,6 +232,12 @@ pub struct Layout {
     pub transactions: usize,
     /// Chinese: date and time share one cell under the date header.
     pub datetime: bool,
+    /// The date is printed only on a day's first row; later rows of the day leave it blank.
+    pub date_once: bool,
+    /// Currency symbol before every amount and balance (`$`, `£`).
+    pub symbol: Option<&'static str>,
+    /// `1 234,56` numbers (space groups, decimal comma).
+    pub space_groups: bool,
     /// PDF/scan: column headers set on two lines (`Paid` / `Out`, `收入` / `金额`).
     pub wrap_headers: bool,
     /// xlsx: real date and number cells instead of text.
@@ -271,6 +279,7 @@ impl Layout {
             Money::DrCrSuffix { tight: false } => "Dr/Cr suffix".to_string(),
             Money::DrCrSuffix { tight: true } => "DR/CR tight".to_string(),
             Money::Parens => "(parens)".to_string(),
+            Money::CrOnlySuffix => "CR-only suffix".to_string(),
             Money::TrailingMinus => "trailing -".to_string(),
             Money::DirectionColumn(d) => {
                 let (c, d) = d.words();
@@ -291,6 +300,11 @@ impl Layout {
             (self.totals, "totals"),
             (self.datetime, "datetime"),
             (self.wrap_headers, "2-line headers"),
+            (self.date_once, "date once per day"),
+            (self.symbol.is_some(), "currency symbol"),
+            (self.space_groups, "1 234,56"),
+            (self.columns.contains(&Role::ValueDate), "value-date col"),
+            (self.columns.contains(&Role::Reference), "ref col"),
             (self.typed, "typed"),
             (self.semicolon, "semicolon"),
             (self.bom, "bom"),

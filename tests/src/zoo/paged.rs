@@ -271,7 +271,7 @@ pub fn pages(l: &Layout, t: &Table) -> Vec<PageLayout> {
                     SIZE,
                     face,
                     cols[bc].align,
-                    &super::render::number(b, l.european),
+                    &super::render::fmt_num(l, b),
                 ));
             }
             y = new_page(&mut pages);
@@ -292,7 +292,7 @@ pub fn pages(l: &Layout, t: &Table) -> Vec<PageLayout> {
                     SIZE,
                     face,
                     cols[bc].align,
-                    &super::render::number(b, l.european),
+                    &super::render::fmt_num(l, b),
                 ));
                 y += LINE + ROW_GAP;
             }

@@ -155,6 +155,17 @@ pub fn number(amount: Decimal, european: bool) -> String {
     format!("{grouped}{point}{frac}")
 }
 
+/// An unsigned amount in the layout's number style: `1,234.56`, `1.234,56` or `1 234,56`,
+/// after the layout's currency symbol when it has one.
+pub fn fmt_num(l: &Layout, amount: Decimal) -> String {
+    let n = if l.space_groups {
+        number(amount, true).replace('.', " ")
+    } else {
+        number(amount, l.european)
+    };
+    format!("{}{n}", l.symbol.unwrap_or(""))
+}
+
 /// A date in the layout's style.
 pub fn date(d: NaiveDate, f: DateFmt) -> String {
     match f {
@@ -466,9 +477,9 @@ fn desc_of(l: &Layout, description: &str) -> String {
 fn money_cells(l: &Layout, amount: Decimal) -> (Cell, Cell, Cell) {
     // (debit or amount, credit, direction)
     let out = amount.is_sign_negative();
-    let n = number(amount, l.european);
+    let n = fmt_num(l, amount);
     let abs = amount.abs();
-    let zero = number(Decimal::ZERO, l.european);
+    let zero = fmt_num(l, Decimal::ZERO);
     match l.money {
         Money::Split { zero_fill } => {
             let filled = Cell {
@@ -519,6 +530,10 @@ fn money_cells(l: &Layout, amount: Decimal) -> (Cell, Cell, Cell) {
             let text = if out { format!("({n})") } else { n };
             (Cell::text(text), Cell::empty(), Cell::empty())
         }
+        Money::CrOnlySuffix => {
+            let text = if out { n } else { format!("{n} CR") };
+            (Cell::text(text), Cell::empty(), Cell::empty())
+        }
         Money::TrailingMinus => {
             let text = if out { format!("{n}-") } else { n };
             (Cell::text(text), Cell::empty(), Cell::empty())
@@ -539,7 +554,7 @@ fn money_cells(l: &Layout, amount: Decimal) -> (Cell, Cell, Cell) {
 
 fn balance_cell(l: &Layout, b: Decimal) -> Cell {
     Cell {
-        text: number(b, l.european),
+        text: fmt_num(l, b),
         typed: Typed::Number(b),
     }
 }
@@ -581,8 +596,11 @@ pub fn table(l: &Layout, s: &Statement) -> Table {
     if l.newest_first {
         order.reverse();
     }
+    let mut last_date = None;
     for i in order {
         let e = &s.entries[i];
+        let repeat_date = l.date_once && last_date == Some(e.date);
+        last_date = Some(e.date);
         let (amount, credit, dir) = money_cells(l, e.amount);
         let reference = format!("{:08}", rng.random_range(10_000_000..100_000_000u32));
         let value_lag: i64 = rng.random_range(0..=2);
@@ -590,6 +608,7 @@ pub fn table(l: &Layout, s: &Statement) -> Table {
             .columns
             .iter()
             .map(|r| match r {
+                Role::Date if repeat_date => Cell::empty(),
                 Role::Date => {
                     let text = match (l.datetime, e.time) {
                         (true, Some(t)) => {
@@ -703,7 +722,7 @@ fn totals(l: &Layout, s: &Statement) -> Vec<Row> {
         let mut cells = blank();
         cells[label_col] = Cell::text(if zh { "合计" } else { "Total" });
         let num = |d: Decimal| Cell {
-            text: number(d, l.european),
+            text: fmt_num(l, d),
             typed: Typed::Number(d),
         };
         put(&mut cells, Role::Debit, num(s.total_debits()));
