@@ -228,19 +228,23 @@ fn word_role(n: &str) -> Option<Role> {
             Role::Counterparty
         });
     }
-    if any(&[
-        "收/支",
-        "收支",
-        "借/贷",
-        "借贷",
-        "d/k",
-        "dr/cr",
-        "cr/dr",
-        "c/d",
-        "d/c",
-        "in/out",
-        "资金流向",
-    ]) {
+    if n.ends_with("方向")
+        || n.ends_with("标志")
+        || any(&[
+            "收/支",
+            "收支",
+            "借/贷",
+            "借贷",
+            "d/k",
+            "k/d",
+            "dr/cr",
+            "cr/dr",
+            "c/d",
+            "d/c",
+            "in/out",
+            "资金流向",
+        ])
+    {
         return Some(Role::Direction);
     }
     // Identifiers: order numbers, references, card and account numbers are never money.
@@ -278,6 +282,8 @@ fn word_role(n: &str) -> Option<Role> {
         "withdraw",
         "moneyout",
         "paidout",
+        "outgoing",
+        "outflow",
         "支出",
         "借方",
         "转出",
@@ -293,6 +299,9 @@ fn word_role(n: &str) -> Option<Role> {
         "deposit",
         "moneyin",
         "paidin",
+        "incoming",
+        "inflow",
+        "received",
         "收入",
         "贷方",
         "存入",
@@ -340,6 +349,9 @@ fn word_role(n: &str) -> Option<Role> {
                 "wertstellung",
                 "记账",
                 "入账",
+                "起息",
+                "计息",
+                "生效",
             ]) && !any(&["transaction", "交易"])
             {
                 Role::BookingDate
