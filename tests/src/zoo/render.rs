@@ -121,6 +121,7 @@ pub fn truth(l: &Layout, s: &Statement) -> Truth {
     }
     let has = |r: Role| l.columns.contains(&r);
     for r in &mut t.records {
+        r.description = desc_of(l, &r.description);
         if !(has(Role::Time) || l.datetime) {
             r.time = None;
         }

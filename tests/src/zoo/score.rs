@@ -106,6 +106,38 @@ pub fn predicted_keys(records: &[Value]) -> Vec<Key> {
         .collect()
 }
 
+/// The first 6 characters of a description, without whitespace, lower-cased.
+pub fn desc_prefix(d: &str) -> String {
+    d.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .take(6)
+        .collect()
+}
+
+/// Key of a record with its description prefix (the secondary "F1·desc" match).
+pub fn key_desc(date: Option<NaiveDate>, amount: Decimal, description: &str) -> Key {
+    let (d, a) = key(date, amount);
+    (d, format!("{a}|{}", desc_prefix(description)))
+}
+
+/// Keys with description prefixes of predicted records.
+pub fn predicted_keys_desc(records: &[Value]) -> Vec<Key> {
+    predicted_keys(records)
+        .into_iter()
+        .zip(records)
+        .map(|((d, a), r)| {
+            (
+                d,
+                format!(
+                    "{a}|{}",
+                    desc_prefix(r["description"].as_str().unwrap_or(""))
+                ),
+            )
+        })
+        .collect()
+}
+
 /// Multiset match of predicted against true keys.
 pub fn match_keys(truth: &[Key], predicted: &[Key]) -> Match {
     let mut left: HashMap<&Key, usize> = HashMap::new();
@@ -226,6 +258,8 @@ pub struct DocScore {
     pub features: String,
     /// Record matching.
     pub m: Match,
+    /// Record matching with description prefixes.
+    pub m_desc: Match,
     /// Header fields right.
     pub fields_right: usize,
     /// Header fields counted.
@@ -257,11 +291,17 @@ pub fn score_doc(doc: &ZooDoc) -> DocScore {
         .iter()
         .map(|r| key(Some(r.date), r.amount))
         .collect();
+    let truth_desc: Vec<Key> = doc
+        .truth
+        .records
+        .iter()
+        .map(|r| key_desc(Some(r.date), r.amount, &r.description))
+        .collect();
     score_layout(
         &doc.layout,
         &doc.name,
         &doc.bytes,
-        &truth,
+        (&truth, &truth_desc),
         &doc.truth.fields,
     )
 }
@@ -270,7 +310,7 @@ fn score_layout(
     l: &Layout,
     name: &str,
     bytes: &[u8],
-    truth: &[Key],
+    (truth, truth_desc): (&[Key], &[Key]),
     fields: &StatementFields,
 ) -> DocScore {
     let mut s = DocScore {
@@ -279,6 +319,10 @@ fn score_layout(
         group: l.format.group(),
         features: l.features(),
         m: Match {
+            truth: truth.len(),
+            ..Match::default()
+        },
+        m_desc: Match {
             truth: truth.len(),
             ..Match::default()
         },
@@ -309,6 +353,7 @@ fn score_layout(
         Ok(x) => {
             let pred = predicted_keys(&x.records);
             s.m = match_keys(truth, &pred);
+            s.m_desc = match_keys(truth_desc, &predicted_keys_desc(&x.records));
             s.sample_misses = misses(truth, &pred);
             let (r, c, m) = score_fields(fields, &x.fields);
             s.fields_right = r;
@@ -376,6 +421,8 @@ pub struct Summary {
     pub docs: usize,
     /// Mean per-document F1.
     pub mean_f1: f64,
+    /// Mean per-document F1 with description prefixes.
+    pub mean_f1_desc: f64,
     /// Pooled header-field accuracy.
     pub field_accuracy: f64,
     /// Documents flagged for review.
@@ -399,6 +446,11 @@ pub fn summarise(scores: &[DocScore], keep: impl Fn(&DocScore) -> bool) -> Summa
         } else {
             chosen.iter().map(|s| s.m.f1()).sum::<f64>() / n as f64
         },
+        mean_f1_desc: if n == 0 {
+            0.0
+        } else {
+            chosen.iter().map(|s| s.m_desc.f1()).sum::<f64>() / n as f64
+        },
         field_accuracy: if counted == 0 {
             1.0
         } else {
@@ -417,9 +469,9 @@ pub fn report(scores: &[DocScore]) -> String {
     let _ = writeln!(out, "## Layout zoo scores\n");
     let _ = writeln!(
         out,
-        "| split | format | docs | mean F1 | header acc | review | errors | silently wrong |"
+        "| split | format | docs | mean F1 | F1·desc | header acc | review | errors | silently wrong |"
     );
-    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|");
     for split in ["tune", "held-out", "all"] {
         for group in ["digital", "scan", "sheet", "digital+sheet", "all"] {
             let s = summarise(scores, |d| {
@@ -435,17 +487,20 @@ pub fn report(scores: &[DocScore]) -> String {
             }
             let _ = writeln!(
                 out,
-                "| {split} | {group} | {} | {:.3} | {:.3} | {} | {} | {} |",
-                s.docs, s.mean_f1, s.field_accuracy, s.review, s.errors, s.silent
+                "| {split} | {group} | {} | {:.3} | {:.3} | {:.3} | {} | {} | {} |",
+                s.docs, s.mean_f1, s.mean_f1_desc, s.field_accuracy, s.review, s.errors, s.silent
             );
         }
     }
     let _ = writeln!(out, "\n### Per layout\n");
     let _ = writeln!(
         out,
-        "| id | split | features | true | pred | P | R | F1 | fields | review | notes |"
+        "| id | split | features | true | pred | P | R | F1 | F1·desc | fields | review | notes |"
     );
-    let _ = writeln!(out, "|---|---|---|---:|---:|---:|---:|---:|---:|---|---|");
+    let _ = writeln!(
+        out,
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|"
+    );
     for s in scores {
         let mut notes = Vec::new();
         if let Some(e) = &s.error {
@@ -465,7 +520,7 @@ pub fn report(scores: &[DocScore]) -> String {
         }
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {:.2} | {:.2} | {:.3} | {}/{} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {:.2} | {:.2} | {:.3} | {:.3} | {}/{} | {} | {} |",
             s.id,
             s.split,
             s.features,
@@ -474,6 +529,7 @@ pub fn report(scores: &[DocScore]) -> String {
             s.m.precision(),
             s.m.recall(),
             s.m.f1(),
+            s.m_desc.f1(),
             s.fields_right,
             s.fields_counted,
             if s.needs_review { "yes" } else { "no" },
