@@ -117,10 +117,17 @@ fn header(lines: &[&Line], page_width: f32, ocr: bool) -> Option<Header> {
                     Role::Date | Role::BookingDate | Role::DateOrTime | Role::Time
                 )
             };
+            // A trailing amount word qualifies a side (`Withdrawal Amt`), never a balance.
             let parts_agree = loose.is_some_and(|whole| {
-                part.iter()
-                    .filter_map(|s| vocab::header_role(&stack_text(s)))
-                    .all(|r| r == whole || (dated(r) && dated(whole)))
+                part.iter().enumerate().all(|(k, s)| {
+                    vocab::header_role(&stack_text(s)).is_none_or(|r| {
+                        r == whole
+                            || (dated(r) && dated(whole))
+                            || (r == Role::Amount
+                                && k + 1 == part.len()
+                                && matches!(whole, Role::Debit | Role::Credit))
+                    })
+                })
             });
             if exact.is_some() || parts_agree {
                 role = exact.or(loose);

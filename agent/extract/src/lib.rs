@@ -456,6 +456,7 @@ fn read_tables(areas: &[Area], h: Hypothesis, setting: &Setting<'_>) -> Tables {
             extractor: setting.extractor,
             records_before: out.records.len(),
             year_anchor: setting.year_anchor,
+            unmarked: None,
         };
         let (roles, negate) = match h.apply(&a.roles) {
             Some(r) => (r, h == Hypothesis::Negated),

@@ -197,6 +197,10 @@ pub struct Context<'a> {
     /// The last day the statement covers, which dates rows printed without a year; `None` when
     /// the document gives no year anywhere (such rows are then not read).
     pub year_anchor: Option<chrono::NaiveDate>,
+    /// The side of an unmarked amount in a column where only one side carries a marker
+    /// (`885.25 CR` beside plain `172.08`: the plain ones are debits). Set by [`build`] from
+    /// the column itself; callers pass `None`.
+    pub unmarked: Option<bool>,
 }
 
 /// A row's date as read: the value, an optional time, and whether its year was inferred.
@@ -236,6 +240,31 @@ pub fn build(roles: &[Role], rows: &[RowIn], ctx: &Context<'_>) -> Built {
     };
     let date_c = col(roles, Role::Date);
     let booking_c = col(roles, Role::BookingDate);
+    let (mut cr, mut dr) = (0usize, 0usize);
+    for row in rows {
+        for (i, r) in roles.iter().enumerate() {
+            if *r == Role::Amount {
+                match parse::parse_amount(&cell_text(&row.cells[i])) {
+                    Some((_, Some(Marker::Credit))) => cr += 1,
+                    Some((_, Some(Marker::Debit))) => dr += 1,
+                    _ => {}
+                }
+            }
+        }
+    }
+    let local = Context {
+        order: ctx.order,
+        currency: ctx.currency.clone(),
+        extractor: ctx.extractor,
+        records_before: ctx.records_before,
+        year_anchor: ctx.year_anchor,
+        unmarked: match (cr > 0, dr > 0) {
+            (true, false) => Some(false),
+            (false, true) => Some(true),
+            _ => None,
+        },
+    };
+    let ctx = &local;
     let merged;
     let rows = match date_c {
         Some(c) => {
@@ -423,7 +452,7 @@ fn record(
             let sign = match marker {
                 Some(Marker::Credit) => Some(true),
                 Some(Marker::Debit) => Some(false),
-                None => dir.as_deref().and_then(direction),
+                None => dir.as_deref().and_then(direction).or(ctx.unmarked),
             };
             match sign {
                 Some(true) => (v.abs(), i),
