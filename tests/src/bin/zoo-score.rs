@@ -53,7 +53,9 @@ fn main() -> Result<()> {
     let scores: Vec<_> = docs.iter().map(zoo::score::score_doc).collect();
     let report = zoo::score::report(&scores);
     println!("{report}");
-    let target = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/zoo-report.md");
+    let target = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target");
+    std::fs::create_dir_all(&target)?;
+    let target = target.join("zoo-report.md");
     std::fs::write(&target, &report).with_context(|| format!("writing {}", target.display()))?;
     eprintln!("report written to {}", target.display());
     Ok(())
