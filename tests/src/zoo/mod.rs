@@ -398,6 +398,29 @@ mod tests {
     }
 
     #[test]
+    fn truth_lists_the_printed_transaction_rows_in_order() {
+        for l in layouts() {
+            let s = render::statement(&l);
+            let table = render::table(&l, &s);
+            let truth = render::truth(&l, &s);
+            let txns = table
+                .rows
+                .iter()
+                .filter(|r| r.kind == render::RowKind::Txn)
+                .count();
+            assert_eq!(txns, truth.records.len(), "{}", l.id);
+            assert_eq!(table.headers.len(), l.columns.len(), "{}", l.id);
+            let dates: Vec<_> = truth.records.iter().map(|r| r.date).collect();
+            let mut sorted = dates.clone();
+            sorted.sort_unstable();
+            if l.newest_first {
+                sorted.reverse();
+            }
+            assert_eq!(dates, sorted, "{}: truth out of printed order", l.id);
+        }
+    }
+
+    #[test]
     fn same_layout_same_bytes() {
         let all = layouts();
         for l in all.iter().filter(|l| l.format != Format::Scan) {
