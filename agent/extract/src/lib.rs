@@ -214,6 +214,27 @@ pub fn extract_bank_statement(doc: &Document) -> Result<Extraction, ExtractError
         duplicates,
     } = tables;
     found.read(&to_segments(&leftovers), order, extractor);
+    // A statement file that holds several statements in a row (MT940, camt.053, OFX) closes
+    // with its last statement's closing balance, not its first's.
+    let structured = matches!(doc.source.kind.as_str(), "ofx" | "mt940" | "camt053");
+    if structured
+        && doc.sheets.len() > 1
+        && let Some(last) = doc.sheets.last()
+    {
+        let last_lines: Vec<Vec<Piece>> = outside
+            .iter()
+            .filter(|l| l.first().is_some_and(|p| p.page == last.index))
+            .cloned()
+            .collect();
+        let mut tail = fields::Found::default();
+        tail.read(&to_segments(&last_lines), order, extractor);
+        if let Some(c) = tail.fields.closing_balance {
+            found.fields.closing_balance = Some(c);
+            if let Some(p) = tail.prov.remove("fields.closing_balance") {
+                found.prov.insert("fields.closing_balance".into(), p);
+            }
+        }
+    }
     if found.fields.opening_balance.is_none()
         && let Some((v, p)) = opening
     {
@@ -236,6 +257,19 @@ pub fn extract_bank_statement(doc: &Document) -> Result<Extraction, ExtractError
         records: &records,
         checks: &checks,
     }));
+    let warnings: Vec<String> = doc
+        .sheets
+        .iter()
+        .flat_map(|s| s.warnings.iter().map(move |w| format!("{}: {w}", s.name)))
+        .collect();
+    if !warnings.is_empty() {
+        checks.push(docket_core::Check {
+            name: "source_notes".into(),
+            status: CheckStatus::Pass,
+            message: warnings.join("; "),
+            records: vec![],
+        });
+    }
     let carried: Vec<usize> = (0..records.len())
         .filter(|i| records[*i].date_carried)
         .collect();
