@@ -6,7 +6,8 @@
 //! ```
 //!
 //! `--dump DIR` also writes each file and its `<file>.truth.json` into DIR for inspection;
-//! `--list` prints the catalogue (id, split, format, features, column headers) and exits.
+//! `--list` prints the catalogue (id, split, format, features, column headers) and exits;
+//! `--json` prints each document's extraction (or error) before the report.
 
 use anyhow::{Context, Result};
 use docket_e2e::zoo;
@@ -14,11 +15,12 @@ use std::path::PathBuf;
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
-    let (mut scans, mut only, mut dump, mut list) = (true, None, None, false);
+    let (mut scans, mut only, mut dump, mut list, mut json) = (true, None, None, false, false);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--no-scans" => scans = false,
             "--list" => list = true,
+            "--json" => json = true,
             "--only" => only = args.next(),
             "--dump" => dump = args.next().map(PathBuf::from),
             other => anyhow::bail!("unknown argument {other}; see the doc comment of zoo-score"),
@@ -48,6 +50,14 @@ fn main() -> Result<()> {
                 dir.join(format!("{}.truth.json", d.name)),
                 d.truth.to_json()?,
             )?;
+        }
+    }
+    if json {
+        for d in &docs {
+            match zoo::score::extract(&d.name, &d.bytes) {
+                Ok(x) => println!("{}: {}", d.name, serde_json::to_string_pretty(&x)?),
+                Err(e) => println!("{}: ERROR {e}", d.name),
+            }
         }
     }
     let scores: Vec<_> = docs.iter().map(zoo::score::score_doc).collect();
