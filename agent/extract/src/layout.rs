@@ -159,7 +159,10 @@ fn header(lines: &[&Line], page_width: f32, ocr: bool) -> Option<Header> {
         *unread = Some(Role::Description);
     }
     let roles = resolve_roles(&raw);
-    if !is_table_header(&roles) {
+    // A column named like a direction may hold the signed amounts (`Withdrawals / Deposits`);
+    // the table reader settles that from its content.
+    let direction_only = roles.contains(&Role::Date) && roles.contains(&Role::Direction);
+    if !is_table_header(&roles) && !direction_only {
         return None;
     }
     let boxes: Vec<BBox> = cells.iter().map(|c| c.1).collect();

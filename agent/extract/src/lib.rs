@@ -101,6 +101,10 @@ pub fn extract_bank_statement(doc: &Document) -> Result<Extraction, ExtractError
             .collect();
         (a, o)
     };
+    let mut areas = areas;
+    for a in &mut areas {
+        settle_by_content(a);
+    }
     if areas.is_empty() {
         return Err(ExtractError {
             code: ErrorCode::NoStatementFound,
@@ -166,7 +170,11 @@ pub fn extract_bank_statement(doc: &Document) -> Result<Extraction, ExtractError
             .fields
             .opening_balance
             .or(t.opening.as_ref().map(|o| o.0));
-        reading::equation_holds(opening, found.fields.closing_balance, &t.records)
+        let closing = found
+            .fields
+            .closing_balance
+            .or(t.closing.as_ref().map(|c| c.0));
+        reading::equation_holds(opening, closing, &t.records)
     };
     let key = |t: &Tables| {
         let (ok, total) = reading::running_score(&t.records);
@@ -210,6 +218,7 @@ pub fn extract_bank_statement(doc: &Document) -> Result<Extraction, ExtractError
         records,
         totals,
         opening,
+        closing,
         leftovers,
         duplicates,
     } = tables;
@@ -240,6 +249,12 @@ pub fn extract_bank_statement(doc: &Document) -> Result<Extraction, ExtractError
     {
         found.fields.opening_balance = Some(v);
         found.prov.insert("fields.opening_balance".into(), p);
+    }
+    if found.fields.closing_balance.is_none()
+        && let Some((v, p)) = closing
+    {
+        found.fields.closing_balance = Some(v);
+        found.prov.insert("fields.closing_balance".into(), p);
     }
 
     let currency = found.fields.currency.clone();
@@ -347,6 +362,37 @@ pub fn extract_bank_statement(doc: &Document) -> Result<Extraction, ExtractError
         provenance,
         needs_review,
     })
+}
+
+/// Corrects a header's word by its column's content: a column named like a direction
+/// (`Withdrawals / Deposits`) whose cells are signed amounts is the amount column when the
+/// table has no other money column. Recorded in `from_content`, so that without arithmetic to
+/// confirm it the reading goes to review.
+fn settle_by_content(a: &mut Area) {
+    if a.roles.iter().any(|r| r.is_money()) {
+        return;
+    }
+    for c in 0..a.roles.len() {
+        if a.roles[c] != Role::Direction {
+            continue;
+        }
+        let cells: Vec<String> = a
+            .rows
+            .iter()
+            .filter_map(|r| r.cells.get(c).map(|x| table::cell_text(x)))
+            .filter(|t| !t.is_empty() && !parse::is_placeholder(t))
+            .collect();
+        let amounts = cells
+            .iter()
+            .filter(|t| parse::parse_amount(t).is_some() && !parse::is_date(t))
+            .count();
+        if cells.len() >= 2 && amounts * 5 >= cells.len() * 4 {
+            a.roles[c] = Role::Amount;
+            a.from_content
+                .push("a direction header over signed amounts → Amount".to_string());
+            return;
+        }
+    }
 }
 
 /// What decides whether a document's reading can be trusted.
@@ -469,6 +515,7 @@ struct Tables {
     records: Vec<table::Record>,
     totals: Vec<table::Totals>,
     opening: Option<(Decimal, docket_core::Provenance)>,
+    closing: Option<(Decimal, docket_core::Provenance)>,
     leftovers: Vec<Vec<Piece>>,
     duplicates: Vec<(usize, usize)>,
 }
@@ -479,6 +526,7 @@ fn read_tables(areas: &[Area], h: Hypothesis, setting: &Setting<'_>) -> Tables {
         records: Vec::new(),
         totals: Vec::new(),
         opening: None,
+        closing: None,
         leftovers: Vec::new(),
         duplicates: Vec::new(),
     };
@@ -526,6 +574,9 @@ fn read_tables(areas: &[Area], h: Hypothesis, setting: &Setting<'_>) -> Tables {
         out.totals.extend(built.totals);
         if out.opening.is_none() {
             out.opening = built.opening;
+        }
+        if built.closing.is_some() {
+            out.closing = built.closing;
         }
     }
     out

@@ -257,7 +257,8 @@ pub fn detect_order<'a>(texts: impl Iterator<Item = &'a str>, default: DateOrder
             let b: u32 = tokens[1].parse().unwrap_or(0);
             firsts.insert(a);
             seconds.insert(b);
-            if a > 12 && b <= 12 {
+            // Dotted numeric dates (`05.12.2025`) are written day first wherever they are used.
+            if a > 12 && b <= 12 || (dated && t.contains('.') && !t.contains(['/', '-'])) {
                 day_first += 1;
             } else if b > 12 && a <= 12 {
                 month_first += 1;

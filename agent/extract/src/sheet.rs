@@ -143,6 +143,18 @@ fn content_header(g: &[Vec<String>], r: usize) -> Option<(Vec<Role>, Vec<String>
     let has_date = raw
         .iter()
         .any(|x| matches!(x, Some(Role::Date | Role::BookingDate | Role::DateOrTime)));
+    // A direction-named column over signed amounts (`Withdrawals / Deposits`) is the amount.
+    if !raw.iter().any(|x| x.is_some_and(Role::is_money))
+        && let Some(c) = (0..raw.len()).find(|&c| {
+            raw[c] == Some(Role::Direction) && content_role(g, r + 1, c) == Some(Role::Amount)
+        })
+    {
+        named.push(format!(
+            "{} → Amount (its cells are signed amounts)",
+            row[c]
+        ));
+        raw[c] = Some(Role::Amount);
+    }
     let has_money = raw.iter().any(|x| x.is_some_and(Role::is_money));
     let has_dir = raw.contains(&Some(Role::Direction));
     for (c, role) in raw.iter_mut().enumerate() {

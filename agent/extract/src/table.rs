@@ -180,6 +180,9 @@ pub struct Built {
     pub totals: Vec<Totals>,
     /// Balance of a "brought forward" row.
     pub opening: Option<(Decimal, Provenance)>,
+    /// Balance of a row that states the closing balance inside the table (`Closing balance`
+    /// as the description of the last row of an export).
+    pub closing: Option<(Decimal, Provenance)>,
     /// Per input row: whether it was read as part of the table.
     pub consumed: Vec<bool>,
 }
@@ -330,6 +333,40 @@ pub fn build(roles: &[Role], rows: &[RowIn], ctx: &Context<'_>) -> Built {
             out.consumed[ri] = true;
             continue;
         }
+        // An export that states its opening and closing balances and its turnover as rows of
+        // the table (`Opening balance`, `Turnover`, `Closing balance` in the description):
+        // they are statement values, never transactions.
+        let label = texts
+            .iter()
+            .enumerate()
+            .filter(|(i, t)| roles[*i].is_text() && !t.is_empty())
+            .find_map(|(_, t)| vocab::statement_row_label(t));
+        if let (Some(kind), Some((d, dc))) = (label, date)
+            && let Some(rec) = record(roles, &row.cells, &texts, d, dc, ctx)
+        {
+            let p = rec
+                .prov
+                .iter()
+                .find(|(n, _)| *n == "amount")
+                .map(|x| x.1.clone());
+            let value = rec.tx.amount;
+            match (kind, p) {
+                (vocab::StatementRow::Opening, Some(p)) => {
+                    out.opening.get_or_insert((value, p));
+                }
+                (vocab::StatementRow::Closing, Some(p)) => out.closing = Some((value, p)),
+                (vocab::StatementRow::Turnover, p) => out.totals.push(Totals {
+                    debit: (value < Decimal::ZERO).then_some(value),
+                    credit: (value > Decimal::ZERO).then_some(value),
+                    amount: None,
+                    records_before: ctx.records_before + out.records.len(),
+                    prov: p,
+                }),
+                _ => {}
+            }
+            out.consumed[ri] = true;
+            continue;
+        }
         if let Some((d, dc)) = date {
             if let Some(rec) = record(roles, &row.cells, &texts, d, dc, ctx) {
                 out.records.push(rec);
@@ -446,7 +483,9 @@ fn record(
     let (amount, amount_col) = match (debit, credit, single) {
         (Some(d), Some(c), _) => (c.0.abs() - d.0.abs(), c.2),
         (Some(d), None, _) => (-d.0.abs(), d.2),
-        (None, Some(c), _) => (c.0.abs(), c.2),
+        // A minus printed in the money-in column is a debit (a single signed column whose
+        // header names both sides, `Withdrawals / Deposits`, reads as the credit column).
+        (None, Some(c), _) => (c.0, c.2),
         (None, None, Some((v, marker, i))) => {
             let dir = col(roles, Role::Direction).map(|c| vocab::normalise(&texts[c]));
             let sign = match marker {

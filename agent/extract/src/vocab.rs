@@ -437,6 +437,48 @@ pub fn is_opening_row_label(text: &str) -> bool {
     .any(|k| n.starts_with(k))
 }
 
+/// A row of a table that states a statement value instead of a transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatementRow {
+    /// The opening balance.
+    Opening,
+    /// The closing balance.
+    Closing,
+    /// A turnover (sum of one side) line.
+    Turnover,
+}
+
+/// The statement value a row's whole description names (`Opening balance`, `Closing balance`,
+/// `Turnover`, `期末余额`), or `None` for a transaction's description.
+pub fn statement_row_label(text: &str) -> Option<StatementRow> {
+    let n = normalise(text);
+    let n = n.trim_end_matches([':', '.']);
+    const OPENING: &[&str] = &[
+        "openingbalance",
+        "beginningbalance",
+        "startingbalance",
+        "previousbalance",
+        "期初余额",
+        "上期余额",
+    ];
+    const CLOSING: &[&str] = &[
+        "closingbalance",
+        "endingbalance",
+        "newbalance",
+        "期末余额",
+        "本期余额",
+    ];
+    if OPENING.contains(&n) {
+        Some(StatementRow::Opening)
+    } else if CLOSING.contains(&n) {
+        Some(StatementRow::Closing)
+    } else if ["turnover", "totalturnover", "发生额合计"].contains(&n) {
+        Some(StatementRow::Turnover)
+    } else {
+        None
+    }
+}
+
 /// Text of a summary line below or beside a table (`Closing balance`, `Total debits`, `期末余额`,
 /// `交易笔数`), which is never a transaction even when it prints an amount.
 pub fn is_summary_text(text: &str) -> bool {
