@@ -810,6 +810,76 @@ const DRAFTS: &[Draft] = &[
             l.currency = "EUR";
         },
     ),
+    // 35–37: more scans, so that both halves hold Chinese scans and scans of every money
+    // convention (tune: even, held-out: odd).
+    d(
+        "split-b",
+        Zh,
+        Scan,
+        SPLIT,
+        Iso,
+        "date desc cp out in bal",
+        |l| {
+            l.vocab = 1;
+            l.transactions = 16;
+        },
+    ),
+    d(
+        "signed-b",
+        Zh,
+        Scan,
+        SIGNED,
+        Slash,
+        "date desc amt bal cp",
+        |l| l.transactions = 16,
+    ),
+    d(
+        "wrap-date-b",
+        Zh,
+        Scan,
+        SPLIT,
+        Iso,
+        "date desc out in bal",
+        |l| {
+            l.vocab = 1;
+            l.transactions = 16;
+            l.wrap_dates = true;
+        },
+    ),
+    d(
+        "wrap-desc",
+        En,
+        Scan,
+        SPLIT,
+        Dmy,
+        "date desc out in bal",
+        |l| {
+            l.transactions = 20;
+            l.wrap_desc = true;
+        },
+    ),
+    d(
+        "parens-newest-b",
+        En,
+        Scan,
+        Money::Parens,
+        Iso,
+        "date desc amt bal",
+        |l| {
+            l.vocab = 2;
+            l.transactions = 20;
+            l.newest_first = true;
+        },
+    ),
+    d(
+        "dir-jiedai",
+        Zh,
+        Scan,
+        Money::DirectionColumn(Direction::JieDai),
+        Iso,
+        "date dir amt bal desc",
+        |l| l.transactions = 16,
+    ),
 ];
 
 /// Every layout of the zoo, in catalogue order (`index` = position).
