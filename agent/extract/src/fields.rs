@@ -194,7 +194,24 @@ impl Found {
                     continue;
                 }
                 let typed_ok = self.set(h.key, &value, order, &pieces, extractor);
-                let _ = (typed_ok, h.colon);
+                // `Beginning Balance on May 3, 2003 ........ $7,126.11`: the amount stands
+                // apart, in the next segment of the line.
+                if !typed_ok
+                    && i + 1 == hs.len()
+                    && matches!(h.key, FieldKey::Opening | FieldKey::Closing)
+                    && let Some(n) = segs.get(k + 1)
+                    && hits(&n.text).is_empty()
+                    && parse::parse_amount(n.text.trim()).is_some()
+                    && self.set(
+                        h.key,
+                        n.text.trim(),
+                        order,
+                        &n.pieces_in(0, n.text.len()),
+                        extractor,
+                    )
+                {
+                    used_next = true;
+                }
             }
             k += if used_next { 2 } else { 1 };
         }
@@ -258,7 +275,12 @@ impl Found {
                 }
             }
             FieldKey::Opening | FieldKey::Closing => {
-                let Some((v, _)) = parse::parse_amount(value) else {
+                // `Beginning Balance on May 3, 2003  $7,126.11`: the amount ends the value.
+                let last = value.split_whitespace().last().unwrap_or_default();
+                let money_like = last.contains(['.', ',', '$', '€', '£', '¥']);
+                let Some((v, _)) = parse::parse_amount(value).or_else(|| {
+                    parse::parse_amount(last).filter(|_| money_like && !parse::is_date(last))
+                }) else {
                     return false;
                 };
                 if key == FieldKey::Opening && f.opening_balance.is_none() {

@@ -18,6 +18,10 @@ pub struct Area {
     pub rows: Vec<RowIn>,
     /// All pieces of each row, for the rows the table reader does not take.
     pub row_pieces: Vec<Vec<Piece>>,
+    /// The line right above the header when it titles the table (`Deposits & Other
+    /// Credits`, `Checks Paid`): statements split into sections by kind of transaction print
+    /// unsigned amounts whose side only the title gives.
+    pub title: Option<String>,
 }
 
 /// A header candidate: roles, the boxes of its cells and the x-ranges of its columns.
@@ -123,6 +127,8 @@ fn header(lines: &[&Line], page_width: f32, ocr: bool) -> Option<Header> {
                     vocab::header_role(&stack_text(s)).is_none_or(|r| {
                         r == whole
                             || (dated(r) && dated(whole))
+                            // `Date Credited`: a side word qualifies a date.
+                            || (dated(whole) && matches!(r, Role::Debit | Role::Credit))
                             || (r == Role::Amount
                                 && k + 1 == part.len()
                                 && matches!(whole, Role::Debit | Role::Credit))
@@ -256,24 +262,36 @@ fn value_lines(lines: &[Line]) -> impl Iterator<Item = &Line> {
     })
 }
 
-fn find_header(lines: &[Line], page_width: f32, ocr: bool) -> Option<(usize, usize, Header)> {
-    for i in 0..lines.len() {
-        if let Some(h) = header(&[&lines[i]], page_width, ocr) {
-            return Some((i, 1, h));
-        }
-        // A line right above a complete header is not part of it (a period line over the table).
-        if let Some(next) = lines.get(i + 1)
-            && header(&[next], page_width, ocr).is_none()
-        {
-            let gap = next.bbox.y0 - lines[i].bbox.y1;
-            if gap < lines[i].bbox.height()
-                && let Some(h) = header(&[&lines[i], next], page_width, ocr)
-            {
-                return Some((i, 2, h));
-            }
-        }
+/// The header that starts at line `i` (one line, or two when the first alone is not a header),
+/// with the number of lines it takes.
+fn header_at(lines: &[Line], i: usize, page_width: f32, ocr: bool) -> Option<(usize, Header)> {
+    if let Some(h) = header(&[&lines[i]], page_width, ocr) {
+        return Some((1, h));
+    }
+    // A line right above a complete header is not part of it (a period line over the table).
+    let next = lines.get(i + 1)?;
+    if header(&[next], page_width, ocr).is_some() {
+        return None;
+    }
+    let gap = next.bbox.y0 - lines[i].bbox.y1;
+    if gap < lines[i].bbox.height() {
+        return header(&[&lines[i], next], page_width, ocr).map(|h| (2, h));
     }
     None
+}
+
+/// The title of a table: the nearest line above its header, when it is a short line of words
+/// (no amounts) within three line heights.
+fn title_above(lines: &[Line], i: usize) -> Option<String> {
+    let above = lines[..i].last()?;
+    let gap = lines[i].bbox.y0 - above.bbox.y1;
+    let text = above.text();
+    let has_value = above
+        .words
+        .iter()
+        .any(|w| parse::parse_amount(&w.text).is_some());
+    (gap < 3.0 * lines[i].bbox.height().max(1.0) && !has_value && text.chars().count() < 80)
+        .then_some(text)
 }
 
 fn cut(line: &Line, header: &Header, page: u32) -> Vec<Vec<Piece>> {
@@ -291,52 +309,78 @@ fn cut(line: &Line, header: &Header, page: u32) -> Vec<Vec<Piece>> {
 }
 
 /// Cuts every page into table areas and the lines outside them (returned as pieces per line).
+/// A page may hold several tables (a statement in sections: credits, debits, checks), each
+/// under its own header; a page without a header continues the last table.
 pub fn areas(doc: &Document) -> (Vec<Area>, Vec<Vec<Piece>>) {
     let mut out: Vec<Area> = Vec::new();
     let mut outside: Vec<Vec<Piece>> = Vec::new();
     let mut active: Option<Header> = None;
+    let mut title: Option<String> = None;
     for page in &doc.pages {
         let lines = page.lines();
         let ocr = page.origin == TextOrigin::Ocr;
-        let start = match find_header(&lines, page.width, ocr) {
-            Some((i, n, mut h)) => {
-                for l in &lines[..i] {
+        let starts: Vec<(usize, usize, Header)> = {
+            let mut v = Vec::new();
+            let mut i = 0;
+            while i < lines.len() {
+                match header_at(&lines, i, page.width, ocr) {
+                    Some((n, h)) => {
+                        v.push((i, n, h));
+                        i += n;
+                    }
+                    None => i += 1,
+                }
+            }
+            v
+        };
+        // Segments of the page: before the first header (continuing the last table, if any),
+        // then one per header.
+        let first = starts.first().map_or(lines.len(), |s| s.0);
+        let mut segments: Vec<(usize, usize, Option<Header>, Option<String>)> =
+            vec![(0, first, None, None)];
+        for (k, (i, n, h)) in starts.iter().enumerate() {
+            let end = starts.get(k + 1).map_or(lines.len(), |s| s.0);
+            let mut h = h.clone();
+            let body: Vec<BBox> = value_lines(&lines[i + n..end])
+                .flat_map(|l| l.words.iter().map(|w| w.bbox))
+                .collect();
+            h.ranges = ranges(&h.boxes, &body, page.width);
+            segments.push((i + n, end, Some(h), title_above(&lines, *i)));
+        }
+        for (start, end, header, seg_title) in segments {
+            if let Some(h) = header {
+                active = Some(h);
+                title = seg_title;
+            }
+            let Some(h) = &active else {
+                for l in &lines[start..end] {
                     outside.push(l.words.iter().map(|w| piece(w, page.number)).collect());
                 }
-                let body: Vec<BBox> = value_lines(&lines[i + n..])
-                    .flat_map(|l| l.words.iter().map(|w| w.bbox))
-                    .collect();
-                h.ranges = ranges(&h.boxes, &body, page.width);
-                active = Some(h);
-                i + n
+                continue;
+            };
+            let mut area = Area {
+                roles: h.roles.clone(),
+                rows: Vec::new(),
+                row_pieces: Vec::new(),
+                title: title.clone(),
+            };
+            let mut prev: Option<&Line> = None;
+            for l in &lines[start..end] {
+                let continuation_ok = prev.is_some_and(|p| {
+                    l.bbox.y0 - p.bbox.y1 < 0.8 * l.bbox.height().max(p.bbox.height())
+                });
+                area.rows.push(RowIn {
+                    cells: cut(l, h, page.number),
+                    continuation_ok,
+                });
+                area.row_pieces
+                    .push(l.words.iter().map(|w| piece(w, page.number)).collect());
+                prev = Some(l);
             }
-            None => 0,
-        };
-        let Some(h) = &active else {
-            for l in &lines {
-                outside.push(l.words.iter().map(|w| piece(w, page.number)).collect());
+            if !area.rows.is_empty() {
+                out.push(area);
             }
-            continue;
-        };
-        let mut area = Area {
-            roles: h.roles.clone(),
-            rows: Vec::new(),
-            row_pieces: Vec::new(),
-        };
-        let mut prev: Option<&Line> = None;
-        for l in &lines[start..] {
-            let continuation_ok = prev.is_some_and(|p| {
-                l.bbox.y0 - p.bbox.y1 < 0.8 * l.bbox.height().max(p.bbox.height())
-            });
-            area.rows.push(RowIn {
-                cells: cut(l, h, page.number),
-                continuation_ok,
-            });
-            area.row_pieces
-                .push(l.words.iter().map(|w| piece(w, page.number)).collect());
-            prev = Some(l);
         }
-        out.push(area);
     }
     (out, outside)
 }

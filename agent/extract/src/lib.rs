@@ -78,12 +78,29 @@ pub fn extract_bank_statement(doc: &Document) -> Result<Extraction, ExtractError
         let (a, o) = layout::areas(doc);
         let a = a
             .into_iter()
-            .map(|a| Area {
-                roles: a.roles,
-                rows: a.rows,
-                row_pieces: a.row_pieces,
-                inferred: false,
-                from_content: Vec::new(),
+            .map(|a| {
+                let mut roles = a.roles;
+                // A statement in sections (`Deposits & Other Credits`, `Checks Paid`) prints
+                // unsigned amounts whose side the section title gives.
+                let sided = roles
+                    .iter()
+                    .any(|r| matches!(r, Role::Debit | Role::Credit | Role::Direction));
+                if let (false, Some(side)) =
+                    (sided, a.title.as_deref().and_then(vocab::section_side))
+                {
+                    for r in &mut roles {
+                        if *r == Role::Amount {
+                            *r = if side { Role::Credit } else { Role::Debit };
+                        }
+                    }
+                }
+                Area {
+                    roles,
+                    rows: a.rows,
+                    row_pieces: a.row_pieces,
+                    inferred: false,
+                    from_content: Vec::new(),
+                }
             })
             .collect();
         (a, o)
@@ -215,8 +232,8 @@ pub fn extract_bank_statement(doc: &Document) -> Result<Extraction, ExtractError
     }
     let (hypothesis, tables, _) = chosen;
     let Tables {
-        records,
-        totals,
+        mut records,
+        mut totals,
         opening,
         closing,
         leftovers,
@@ -264,7 +281,9 @@ pub fn extract_bank_statement(doc: &Document) -> Result<Extraction, ExtractError
     ] {
         *b = b.map(|v| parse::with_minor_units(v, currency.as_deref()));
     }
+    let repair = reading::repair_from_balances(&mut records, &mut totals);
     let mut checks = checks::run(&found.fields, &records, &totals);
+    checks.extend(repair);
     checks.push(reading_check(&ReadingFacts {
         hypothesis,
         tie,
@@ -600,11 +619,31 @@ fn year_anchor(
             return Some((d, format!("the heading \"{text}\"")));
         }
     }
-    date_texts
+    if let Some(d) = date_texts
         .iter()
         .filter_map(|t| parse::parse_datetime(t, order).map(|x| x.0))
         .max()
-        .map(|d| (d, "the latest full date in the table".into()))
+    {
+        return Some((d, "the latest full date in the table".into()));
+    }
+    // The statement date printed in the header block (`Statement Date: June 5, 2003`,
+    // `Ending Balance on June 5, 2003`): the latest full date outside the tables.
+    let mut texts = Vec::new();
+    for line in outside {
+        let words: Vec<&str> = line.iter().map(|p| p.text.as_str()).collect();
+        for i in 0..words.len() {
+            for n in 1..=3 {
+                if let Some(w) = words.get(i..i + n) {
+                    texts.push(w.join(" "));
+                }
+            }
+        }
+    }
+    texts
+        .iter()
+        .filter_map(|t| parse::parse_datetime(t, order).map(|x| x.0))
+        .max()
+        .map(|d| (d, "the latest date printed above the tables".into()))
 }
 
 fn serialise_error(e: serde_json::Error) -> ExtractError {

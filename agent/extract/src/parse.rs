@@ -423,7 +423,7 @@ pub fn parse_date(s: &str, order: DateOrder) -> Option<NaiveDate> {
         }
         3 => {
             let (a, b, c) = (&tokens[0], &tokens[1], &tokens[2]);
-            if a.len() == 4 {
+            if a.len() == 4 && a.chars().all(|c| c.is_ascii_digit()) {
                 let m = month_name(b).or_else(|| num(b))?;
                 return NaiveDate::from_ymd_opt(year(a)?, m, num(c)?);
             }

@@ -117,3 +117,125 @@ pub fn equation_holds(
     }
     Some(o + records.iter().map(|r| r.tx.amount).sum::<Decimal>() == c)
 }
+
+/// Edit distance between two short digit strings.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn digits(d: Decimal) -> String {
+    d.abs()
+        .to_string()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect()
+}
+
+/// Repairs amounts from the running balance where the amount was unreadable (OCR turned `5.11`
+/// into `Sat`) or misread by a digit or two (`372.22` for `1,372.22`), when the balances around
+/// the record are themselves confirmed by their neighbours. Every repaired record is listed in a
+/// failing `amount_from_balance` check — the document goes to review with the printed text and
+/// the value the balances give — and records whose unreadable amount cannot be repaired are
+/// removed (named in the same check) rather than written with a made-up amount.
+pub fn repair_from_balances(
+    records: &mut Vec<table::Record>,
+    totals: &mut [table::Totals],
+) -> Option<docket_core::Check> {
+    let order = checks::chronological(records);
+    let holds = |a: &table::Record, b: &table::Record| match (a.tx.balance, b.tx.balance) {
+        (Some(pa), Some(pb)) => pa + b.tx.amount == pb,
+        _ => false,
+    };
+    let mut notes = Vec::new();
+    let mut repaired = Vec::new();
+    for k in 1..order.len() {
+        let (p, c) = (order[k - 1], order[k]);
+        let (Some(pb), Some(cb)) = (records[p].tx.balance, records[c].tx.balance) else {
+            continue;
+        };
+        let implied = cb - pb;
+        // Both balances must be confirmed by the rows around them (a misread balance would
+        // otherwise pass its error on to the amount).
+        let before_ok = k < 2 || holds(&records[order[k - 2]], &records[p]);
+        let after_ok = order
+            .get(k + 1)
+            .is_some_and(|&n| holds(&records[c], &records[n]));
+        if !(before_ok && after_ok) {
+            continue;
+        }
+        if records[c].amount_unread.is_some() {
+            let printed = records[c].amount_unread.take().unwrap_or_default();
+            records[c].tx.amount = implied;
+            notes.push(format!(
+                "record {c}: the amount printed as \"{printed}\" could not be read; the balances {pb} → {cb} give {implied}"
+            ));
+            repaired.push(c);
+            continue;
+        }
+        let read = records[c].tx.amount;
+        if pb + read == cb || implied.is_zero() {
+            continue;
+        }
+        // Both balances must be confirmed by the rows around them, and the reading must be a
+        // near miss of the implied amount (a digit lost or misread), never a different number.
+        let before_ok = k < 2 || holds(&records[order[k - 2]], &records[p]);
+        let after_ok = order
+            .get(k + 1)
+            .is_some_and(|&n| holds(&records[c], &records[n]));
+        if before_ok
+            && after_ok
+            && read.is_sign_negative() == implied.is_sign_negative()
+            && distance(&digits(read), &digits(implied)) <= 2
+        {
+            records[c].tx.amount = implied;
+            notes.push(format!(
+                "record {c}: the amount was read as {read}; the balances {pb} → {cb} give {implied}"
+            ));
+            repaired.push(c);
+        }
+    }
+    let unread: Vec<usize> = (0..records.len())
+        .filter(|i| records[*i].amount_unread.is_some())
+        .collect();
+    for &i in unread.iter().rev() {
+        let printed = records[i].amount_unread.clone().unwrap_or_default();
+        notes.push(format!(
+            "a row dated {} whose amount was printed as \"{printed}\" could not be read and has no balance pair to repair it from; it was left out",
+            records[i].tx.date
+        ));
+        records.remove(i);
+        repaired = repaired
+            .into_iter()
+            .filter(|r| *r != i)
+            .map(|r| if r > i { r - 1 } else { r })
+            .collect();
+        for t in totals.iter_mut() {
+            if t.records_before > i {
+                t.records_before -= 1;
+            }
+        }
+    }
+    if notes.is_empty() {
+        return None;
+    }
+    repaired.sort_unstable();
+    Some(docket_core::Check {
+        name: "amount_from_balance".into(),
+        status: docket_core::CheckStatus::Fail,
+        message: format!(
+            "{}. Check these amounts against the document",
+            notes.join("; ")
+        ),
+        records: repaired,
+    })
+}

@@ -154,6 +154,10 @@ pub struct Record {
     /// The row printed no date and was dated by the row above it (statements that print the
     /// date once per day).
     pub date_carried: bool,
+    /// The row's money cell holds text that is not an amount (an OCR misreading such as `Sat`
+    /// for `5.11`) while the row prints a balance: the amount is `0` until the running balance
+    /// supplies it ([`crate::reading::repair_from_balances`]), and the record goes to review.
+    pub amount_unread: Option<String>,
 }
 
 /// A printed totals row.
@@ -480,6 +484,7 @@ fn record(
     let credit = money(roles, cells, Role::Credit).filter(|x| !x.0.is_zero());
     let single = money(roles, cells, Role::Amount);
     let mut direction_unknown = false;
+    let mut amount_unread = None;
     let (amount, amount_col) = match (debit, credit, single) {
         (Some(d), Some(c), _) => (c.0.abs() - d.0.abs(), c.2),
         (Some(d), None, _) => (-d.0.abs(), d.2),
@@ -504,10 +509,19 @@ fn record(
         }
         (None, None, None) => {
             // Both sides printed as zero is a real (if odd) zero transaction; no amount at all
-            // is not a transaction row.
-            let zero =
-                money(roles, cells, Role::Debit).or_else(|| money(roles, cells, Role::Credit))?;
-            (Decimal::ZERO, zero.2)
+            // is not a transaction row, unless a money cell holds unreadable text and the row
+            // prints a balance: then the balances may still tell the amount.
+            match money(roles, cells, Role::Debit).or_else(|| money(roles, cells, Role::Credit)) {
+                Some(zero) => (Decimal::ZERO, zero.2),
+                None => {
+                    let garbled = roles.iter().enumerate().position(|(i, r)| {
+                        r.is_money() && !texts[i].is_empty() && !parse::is_placeholder(&texts[i])
+                    })?;
+                    money(roles, cells, Role::Balance)?;
+                    amount_unread = Some(texts[garbled].clone());
+                    (Decimal::ZERO, garbled)
+                }
+            }
         }
     };
     if let Some(p) = provenance(&cells[amount_col], ex) {
@@ -568,6 +582,7 @@ fn record(
         direction_unknown,
         year_inferred,
         date_carried: false,
+        amount_unread,
     })
 }
 

@@ -276,6 +276,32 @@ fn word_role(n: &str) -> Option<Role> {
     {
         return Some(Role::Balance);
     }
+    // Dates before sides: `Date Credited` is a date column, not the credit column.
+    let dated = any(&["date", "datum", "fecha", "日期", "buchungstag"])
+        || n.starts_with("data")
+        || n.ends_with("日");
+    if dated {
+        return Some(
+            if any(&[
+                "post",
+                "booking",
+                "value",
+                "valeur",
+                "valuta",
+                "wertstellung",
+                "记账",
+                "入账",
+                "起息",
+                "计息",
+                "生效",
+            ]) && !any(&["transaction", "交易"])
+            {
+                Role::BookingDate
+            } else {
+                Role::Date
+            },
+        );
+    }
     let debit = any(&[
         "debit",
         "débit",
@@ -334,31 +360,6 @@ fn word_role(n: &str) -> Option<Role> {
         "suma",
     ]) {
         return Some(Role::Amount);
-    }
-    let dated = any(&["date", "datum", "fecha", "日期", "buchungstag"])
-        || n.starts_with("data")
-        || n.ends_with("日");
-    if dated {
-        return Some(
-            if any(&[
-                "post",
-                "booking",
-                "value",
-                "valeur",
-                "valuta",
-                "wertstellung",
-                "记账",
-                "入账",
-                "起息",
-                "计息",
-                "生效",
-            ]) && !any(&["transaction", "交易"])
-            {
-                Role::BookingDate
-            } else {
-                Role::Date
-            },
-        );
     }
     if n.ends_with("时间") || n.ends_with("time") {
         return Some(if n.starts_with("记账") {
@@ -435,6 +436,35 @@ pub fn is_opening_row_label(text: &str) -> bool {
     ]
     .iter()
     .any(|k| n.starts_with(k))
+}
+
+/// The side a section title gives its table's amounts: `Some(true)` for money in (`Deposits &
+/// Other Credits`, `Deposits and additions`, `收入明细`), `Some(false)` for money out
+/// (`Withdrawals & Debits`, `Checks Paid`, `Card Purchases`, `Fees`), `None` when it names both
+/// or neither.
+pub fn section_side(title: &str) -> Option<bool> {
+    let n = normalise(title);
+    let any = |ks: &[&str]| ks.iter().any(|k| n.contains(k));
+    let credit = any(&["deposit", "credit", "addition", "收入", "存入", "转入"]);
+    let debit = any(&[
+        "withdrawal",
+        "debit",
+        "checkspaid",
+        "chequespaid",
+        "checks",
+        "purchase",
+        "fees",
+        "charges",
+        "payments",
+        "subtraction",
+        "支出",
+        "转出",
+    ]);
+    match (credit, debit) {
+        (true, false) => Some(true),
+        (false, true) => Some(false),
+        _ => None,
+    }
 }
 
 /// A row of a table that states a statement value instead of a transaction.

@@ -290,3 +290,38 @@ fn a_date_printed_once_per_day_dates_the_rows_below_it() {
     assert_eq!(check(&x, "date_carried").records, vec![1]);
     assert_eq!(check(&x, "running_balance").status, CheckStatus::Pass);
 }
+
+#[test]
+fn an_unreadable_or_misread_amount_is_repaired_from_the_balances_and_sent_to_review() {
+    // OCR read `5.11` as `Sat` and lost the leading digit of `1,372.22`.
+    let x = extract_bank_statement(&csv(&[
+        "Date,Description,Paid out,Paid in,Balance",
+        "2026-09-01,Salary,,1000.00,1500.00",
+        "2026-09-02,Fee,Sat,,1494.89",
+        "2026-09-03,Lunch,4.89,,1490.00",
+        "2026-09-04,Rent,372.22,,117.78",
+        "2026-09-05,Coffee,2.78,,115.00",
+    ]))
+    .unwrap();
+    assert_eq!(amounts(&x), ["1000.00", "-5.11", "-4.89", "-1372.22", "-2.78"]);
+    let c = check(&x, "amount_from_balance");
+    assert_eq!(c.status, CheckStatus::Fail);
+    assert_eq!(c.records, vec![1, 3]);
+    assert!(c.message.contains("\"Sat\""), "{}", c.message);
+    assert!(x.needs_review, "a repaired amount is confirmed by a person");
+}
+
+#[test]
+fn a_different_number_is_never_repaired_into_the_balance_difference() {
+    // 800.00 is not a near miss of 12.50: the row stays as read and the running balance fails.
+    let x = extract_bank_statement(&csv(&[
+        "Date,Description,Paid out,Paid in,Balance",
+        "2026-09-01,Salary,,1000.00,1500.00",
+        "2026-09-02,Lunch,800.00,,1487.50",
+        "2026-09-03,Coffee,2.50,,1485.00",
+    ]))
+    .unwrap();
+    assert_eq!(amounts(&x), ["1000.00", "-800.00", "-2.50"]);
+    assert!(x.checks.iter().all(|c| c.name != "amount_from_balance"));
+    assert_eq!(check(&x, "running_balance").status, CheckStatus::Fail);
+}
