@@ -238,6 +238,7 @@ pub fn extract_bank_statement(doc: &Document) -> Result<Extraction, ExtractError
         closing,
         leftovers,
         duplicates,
+        undated,
     } = tables;
     found.read(&to_segments(&leftovers), order, extractor);
     // A statement file that holds several statements in a row (MT940, camt.053, OFX) closes
@@ -284,6 +285,23 @@ pub fn extract_bank_statement(doc: &Document) -> Result<Extraction, ExtractError
     let repair = reading::repair_from_balances(&mut records, &mut totals);
     let mut checks = checks::run(&found.fields, &records, &totals);
     checks.extend(repair);
+    if !undated.is_empty() {
+        checks.push(docket_core::Check {
+            name: "undated_rows".into(),
+            status: CheckStatus::Fail,
+            message: format!(
+                "{} row(s) print an amount but no date the reader can read, so they were not taken as transactions: {}. Pending transactions or a misread date: check them against the document",
+                undated.len(),
+                undated
+                    .iter()
+                    .take(10)
+                    .map(|(d, a)| format!("\"{d}\" {a}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            records: vec![],
+        });
+    }
     checks.push(reading_check(&ReadingFacts {
         hypothesis,
         tie,
@@ -537,6 +555,7 @@ struct Tables {
     closing: Option<(Decimal, docket_core::Provenance)>,
     leftovers: Vec<Vec<Piece>>,
     duplicates: Vec<(usize, usize)>,
+    undated: Vec<(String, String)>,
 }
 
 /// Reads every table area under hypothesis `h` (areas it does not apply to are read as named).
@@ -548,6 +567,7 @@ fn read_tables(areas: &[Area], h: Hypothesis, setting: &Setting<'_>) -> Tables {
         closing: None,
         leftovers: Vec::new(),
         duplicates: Vec::new(),
+        undated: Vec::new(),
     };
     let mut kept_tables: Vec<(usize, usize)> = Vec::new();
     for (ai, a) in areas.iter().enumerate() {
@@ -589,6 +609,7 @@ fn read_tables(areas: &[Area], h: Hypothesis, setting: &Setting<'_>) -> Tables {
                 out.leftovers.push(a.row_pieces[i].clone());
             }
         }
+        out.undated.extend(built.undated);
         out.records.extend(built.records);
         out.totals.extend(built.totals);
         if out.opening.is_none() {

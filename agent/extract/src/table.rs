@@ -189,6 +189,10 @@ pub struct Built {
     pub closing: Option<(Decimal, Provenance)>,
     /// Per input row: whether it was read as part of the table.
     pub consumed: Vec<bool>,
+    /// Rows that print an amount under a date that does not read as one (`Pending`, an OCR
+    /// misreading): `(date text, amount text)`. They are not transactions the reader can date,
+    /// and never disappear silently: the document goes to review naming them.
+    pub undated: Vec<(String, String)>,
 }
 
 /// Reading context shared by all tables of a document.
@@ -251,9 +255,15 @@ pub fn build(roles: &[Role], rows: &[RowIn], ctx: &Context<'_>) -> Built {
     for row in rows {
         for (i, r) in roles.iter().enumerate() {
             if *r == Role::Amount {
-                match parse::parse_amount(&cell_text(&row.cells[i])) {
+                let text = cell_text(&row.cells[i]);
+                match parse::parse_amount(&text) {
                     Some((_, Some(Marker::Credit))) => cr += 1,
                     Some((_, Some(Marker::Debit))) => dr += 1,
+                    // `+ £1,100.00` among unsigned purchases marks the credits.
+                    Some((v, None)) if text.trim_start().starts_with('+') && !v.is_zero() => {
+                        cr += 1
+                    }
+                    Some((v, None)) if v.is_sign_negative() => dr += 1,
                     _ => {}
                 }
             }
@@ -385,6 +395,20 @@ pub fn build(roles: &[Role], rows: &[RowIn], ctx: &Context<'_>) -> Built {
             .enumerate()
             .any(|(i, r)| r.is_money() && parse::parse_amount(&texts[i]).is_some());
         let date_blank = date_c.is_some_and(|c| texts[c].is_empty());
+        if side_money
+            && let Some(c) = date_c.filter(|c| !texts[*c].is_empty())
+            && !vocab::is_summary_text(&line)
+        {
+            let amount = roles
+                .iter()
+                .enumerate()
+                .find(|(i, r)| r.is_money() && parse::parse_amount(&texts[*i]).is_some())
+                .map(|(i, _)| texts[i].clone())
+                .unwrap_or_default();
+            out.undated.push((texts[c].clone(), amount));
+            out.consumed[ri] = true;
+            continue;
+        }
         if side_money && date_blank {
             // Rows anchored on their money cells: a dated line above without amounts is the
             // top of this row; otherwise a row that prints no date is dated by the row above.
@@ -493,9 +517,12 @@ fn record(
         (None, Some(c), _) => (c.0, c.2),
         (None, None, Some((v, marker, i))) => {
             let dir = col(roles, Role::Direction).map(|c| vocab::normalise(&texts[c]));
+            let plus = texts[i].trim_start().starts_with('+');
             let sign = match marker {
                 Some(Marker::Credit) => Some(true),
                 Some(Marker::Debit) => Some(false),
+                None if plus => Some(true),
+                None if v.is_sign_negative() => Some(false),
                 None => dir.as_deref().and_then(direction).or(ctx.unmarked),
             };
             match sign {
