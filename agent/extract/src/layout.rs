@@ -85,6 +85,15 @@ fn stack_box(s: &[Word]) -> BBox {
 /// (`ocr`), a header cell OCR could not read stands for the description when no other column
 /// does: Tesseract garbles short CJK words such as `摘要` more than any other header.
 fn header(lines: &[&Line], page_width: f32, ocr: bool) -> Option<Header> {
+    // Value lines are never headers; most lines of a statement are value lines, so this cheap
+    // test comes first (every line of every page is tried as a header).
+    let valued = lines.iter().flat_map(|l| &l.words).any(|w| {
+        w.text.chars().any(|c| c.is_ascii_digit())
+            && (parse::parse_amount(&w.text).is_some() || parse::is_date(&w.text))
+    });
+    if valued {
+        return None;
+    }
     let st = stacks(lines);
     let height = lines
         .iter()
