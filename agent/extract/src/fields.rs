@@ -48,7 +48,6 @@ struct Hit {
     start: usize,
     end: usize,
     key: FieldKey,
-    colon: bool,
 }
 
 fn is_cjk(c: char) -> bool {
@@ -120,7 +119,6 @@ fn hits(text: &str) -> Vec<Hit> {
                     start: pos,
                     end,
                     key: *key,
-                    colon,
                 });
             }
         }

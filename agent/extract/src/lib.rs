@@ -570,6 +570,14 @@ fn read_tables(areas: &[Area], h: Hypothesis, setting: &Setting<'_>) -> Tables {
         undated: Vec::new(),
     };
     let mut kept_tables: Vec<(usize, usize)> = Vec::new();
+    // Marks (`CR`, `+`) printed on one side only are a property of the document, not of one
+    // page's table: a page whose rows happen to be all debits reads them the same way.
+    let (cr, dr) = areas.iter().fold((0, 0), |(c, d), a| {
+        let roles = h.apply(&a.roles).unwrap_or_else(|| a.roles.clone());
+        let (x, y) = table::marker_counts(&roles, &a.rows);
+        (c + x, d + y)
+    });
+    let unmarked = table::unmarked_side(cr, dr);
     for (ai, a) in areas.iter().enumerate() {
         let ctx = table::Context {
             order: setting.order,
@@ -577,7 +585,7 @@ fn read_tables(areas: &[Area], h: Hypothesis, setting: &Setting<'_>) -> Tables {
             extractor: setting.extractor,
             records_before: out.records.len(),
             year_anchor: setting.year_anchor,
-            unmarked: None,
+            unmarked,
         };
         let (roles, negate) = match h.apply(&a.roles) {
             Some(r) => (r, h == Hypothesis::Negated),

@@ -243,14 +243,9 @@ fn money(
         .find_map(|(i, _)| parse::parse_amount(&cell_text(&cells[i])).map(|(d, m)| (d, m, i)))
 }
 
-/// Reads the rows below one header.
-pub fn build(roles: &[Role], rows: &[RowIn], ctx: &Context<'_>) -> Built {
-    let mut out = Built {
-        consumed: vec![false; rows.len()],
-        ..Built::default()
-    };
-    let date_c = col(roles, Role::Date);
-    let booking_c = col(roles, Role::BookingDate);
+/// Amounts in `Amount` columns printed with a credit mark (`CR`, a leading `+`) and with a debit
+/// mark (`DR`, a minus).
+pub fn marker_counts(roles: &[Role], rows: &[RowIn]) -> (usize, usize) {
     let (mut cr, mut dr) = (0usize, 0usize);
     for row in rows {
         for (i, r) in roles.iter().enumerate() {
@@ -269,17 +264,36 @@ pub fn build(roles: &[Role], rows: &[RowIn], ctx: &Context<'_>) -> Built {
             }
         }
     }
+    (cr, dr)
+}
+
+/// The side of unmarked amounts when only one side carries marks: the other one.
+pub fn unmarked_side(cr: usize, dr: usize) -> Option<bool> {
+    match (cr > 0, dr > 0) {
+        (true, false) => Some(false),
+        (false, true) => Some(true),
+        _ => None,
+    }
+}
+
+/// Reads the rows below one header.
+pub fn build(roles: &[Role], rows: &[RowIn], ctx: &Context<'_>) -> Built {
+    let mut out = Built {
+        consumed: vec![false; rows.len()],
+        ..Built::default()
+    };
+    let date_c = col(roles, Role::Date);
+    let booking_c = col(roles, Role::BookingDate);
     let local = Context {
         order: ctx.order,
         currency: ctx.currency.clone(),
         extractor: ctx.extractor,
         records_before: ctx.records_before,
         year_anchor: ctx.year_anchor,
-        unmarked: match (cr > 0, dr > 0) {
-            (true, false) => Some(false),
-            (false, true) => Some(true),
-            _ => None,
-        },
+        unmarked: ctx.unmarked.or_else(|| {
+            let (cr, dr) = marker_counts(roles, rows);
+            unmarked_side(cr, dr)
+        }),
     };
     let ctx = &local;
     let merged;

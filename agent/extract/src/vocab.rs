@@ -532,12 +532,22 @@ pub fn statement_row_label(text: &str) -> Option<StatementRow> {
 /// `交易笔数`), which is never a transaction even when it prints an amount.
 pub fn is_summary_text(text: &str) -> bool {
     let n = normalise(text);
-    [
-        "balance", "total", "summary", "余额", "合计", "总计", "汇总", "期末", "期初", "笔数",
-        "count",
+    // English labels open the line (`Total debits`, `Closing balance`); a description merely
+    // containing a word (`Bill payment … account`, `Balance transfer fee`) is not a summary.
+    let english = [
+        "balance",
+        "total",
+        "summary",
+        "closingbalance",
+        "openingbalance",
+        "subtotal",
     ]
     .iter()
-    .any(|k| n.contains(k))
+    .any(|k| n.starts_with(k));
+    let chinese = ["余额", "合计", "总计", "汇总", "期末", "期初", "笔数"]
+        .iter()
+        .any(|k| n.contains(k));
+    english || chinese
 }
 
 /// Page footers and the like that are never part of a table.
@@ -547,7 +557,12 @@ pub fn is_page_furniture(text: &str) -> bool {
         n.starts_with("page") && n[4..].chars().any(|c| c.is_ascii_digit()) && n.len() < 16;
     let cn_page =
         (n.starts_with('第') && n.contains('页')) || (n.starts_with('共') && n.ends_with('页'));
-    page_of || cn_page || n.starts_with("continued") || n.starts_with("续")
+    // `- 2 -`, `-2-`: a page number between dashes.
+    let dashed = n.len() >= 3
+        && n.starts_with('-')
+        && n.ends_with('-')
+        && n[1..n.len() - 1].chars().all(|c| c.is_ascii_digit());
+    page_of || cn_page || dashed || n.starts_with("continued") || n.starts_with("续")
 }
 
 /// A header field of the statement.
