@@ -88,10 +88,23 @@ fn header(lines: &[&Line], page_width: f32, ocr: bool) -> Option<Header> {
     // Value lines are never headers; most lines of a statement are value lines, so this cheap
     // test comes first (every line of every page is tried as a header).
     let valued = lines.iter().flat_map(|l| &l.words).any(|w| {
+        // A bare number (`Table 1`) may title a header; a decimal amount or a date never.
         w.text.chars().any(|c| c.is_ascii_digit())
-            && (parse::parse_amount(&w.text).is_some() || parse::is_date(&w.text))
+            && ((w.text.contains(['.', ',']) && parse::parse_amount(&w.text).is_some())
+                || parse::is_date(&w.text))
     });
     if valued {
+        return None;
+    }
+    // A header names at least three columns, so at least two of its words name a role on
+    // their own; prose and description lines rarely do.
+    let named = lines
+        .iter()
+        .flat_map(|l| &l.words)
+        .filter(|w| vocab::header_role(&w.text).is_some())
+        .take(2)
+        .count();
+    if named < 2 {
         return None;
     }
     let st = stacks(lines);
