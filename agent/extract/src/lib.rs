@@ -406,28 +406,52 @@ pub fn extract_bank_statement(doc: &Document) -> Result<Extraction, ExtractError
 /// table has no other money column. Recorded in `from_content`, so that without arithmetic to
 /// confirm it the reading goes to review.
 fn settle_by_content(a: &mut Area) {
-    if a.roles.iter().any(|r| r.is_money()) {
-        return;
-    }
-    for c in 0..a.roles.len() {
-        if a.roles[c] != Role::Direction {
-            continue;
-        }
-        let cells: Vec<String> = a
-            .rows
+    let cells_of = |a: &Area, c: usize| -> Vec<String> {
+        a.rows
             .iter()
             .filter_map(|r| r.cells.get(c).map(|x| table::cell_text(x)))
             .filter(|t| !t.is_empty() && !parse::is_placeholder(t))
-            .collect();
-        let amounts = cells
-            .iter()
-            .filter(|t| parse::parse_amount(t).is_some() && !parse::is_date(t))
-            .count();
-        if cells.len() >= 2 && amounts * 5 >= cells.len() * 4 {
-            a.roles[c] = Role::Amount;
-            a.from_content
-                .push("a direction header over signed amounts → Amount".to_string());
-            return;
+            .collect()
+    };
+    let most = |n: usize, of: usize| of >= 2 && n * 5 >= of * 4;
+    let sided = a
+        .roles
+        .iter()
+        .any(|r| matches!(r, Role::Debit | Role::Credit | Role::Direction));
+    if !a.roles.iter().any(|r| r.is_money()) {
+        for c in 0..a.roles.len() {
+            if a.roles[c] != Role::Direction {
+                continue;
+            }
+            let cells = cells_of(a, c);
+            let amounts = cells
+                .iter()
+                .filter(|t| parse::parse_amount(t).is_some() && !parse::is_date(t))
+                .count();
+            if most(amounts, cells.len()) {
+                a.roles[c] = Role::Amount;
+                a.from_content
+                    .push("a direction header over signed amounts → Amount".to_string());
+                return;
+            }
+        }
+    } else if a.roles.contains(&Role::Amount) && !sided {
+        // An unnamed column of direction words (`Type` holding C/D) beside unsigned amounts.
+        for c in 0..a.roles.len() {
+            if a.roles[c] != Role::Other {
+                continue;
+            }
+            let cells = cells_of(a, c);
+            let words = cells
+                .iter()
+                .filter(|t| table::direction_word(&vocab::normalise(t)).is_some())
+                .count();
+            if most(words, cells.len()) {
+                a.roles[c] = Role::Direction;
+                a.from_content
+                    .push("a column of direction words (C/D, 收/支) → Direction".to_string());
+                return;
+            }
         }
     }
 }

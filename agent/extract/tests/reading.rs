@@ -303,7 +303,10 @@ fn an_unreadable_or_misread_amount_is_repaired_from_the_balances_and_sent_to_rev
         "2026-09-05,Coffee,2.78,,115.00",
     ]))
     .unwrap();
-    assert_eq!(amounts(&x), ["1000.00", "-5.11", "-4.89", "-1372.22", "-2.78"]);
+    assert_eq!(
+        amounts(&x),
+        ["1000.00", "-5.11", "-4.89", "-1372.22", "-2.78"]
+    );
     let c = check(&x, "amount_from_balance");
     assert_eq!(c.status, CheckStatus::Fail);
     assert_eq!(c.records, vec![1, 3]);

@@ -880,6 +880,29 @@ const DRAFTS: &[Draft] = &[
         "date dir amt bal desc",
         |l| l.transactions = 16,
     ),
+    // 38: single-letter direction columns in a PDF (C/D, K/D), both halves.
+    d(
+        "dir-cd-b",
+        En,
+        Pdf,
+        Money::DirectionColumn(Direction::CD),
+        Dmy,
+        "date desc amt dir bal",
+        |l| l.vocab = 1,
+    ),
+    d(
+        "dir-kd-b",
+        En,
+        Pdf,
+        Money::DirectionColumn(Direction::KD),
+        Iso,
+        "date desc amt dir bal",
+        |l| {
+            l.vocab = 2;
+            l.european = true;
+            l.currency = "EUR";
+        },
+    ),
 ];
 
 /// Every layout of the zoo, in catalogue order (`index` = position).
