@@ -297,6 +297,7 @@ pub fn run_files(
         password: flow.password.clone(),
         languages: flow.languages.clone(),
         max_file_bytes: flow.max_file_bytes,
+        max_image_pixels: flow.max_image_pixels,
         ..DigitiseOptions::default()
     };
     let mut sinks: HashMap<String, Box<dyn Sink>> = HashMap::new();
