@@ -77,6 +77,8 @@ pub struct FlowSpec {
     pub password: Option<String>,
     /// Size limit per file.
     pub max_file_bytes: u64,
+    /// Pixel budget of one decoded image.
+    pub max_image_pixels: u64,
     /// Schema name or path.
     pub schema: String,
     /// OCR languages.

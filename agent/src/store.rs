@@ -14,8 +14,9 @@ use std::path::{Path, PathBuf};
 /// EXISTS` in [`SCHEMA`], applied on every open); the version only stops an older Docket from
 /// using a store it would not keep consistent. 2: `natural_keys` and `natural_duplicates`
 /// (natural-key de-duplication across documents: an older agent would stage records without
-/// claiming their keys).
-const SCHEMA_VERSION: i64 = 2;
+/// claiming their keys). 3: `file_attempts` (an older agent would read a document without
+/// journaling the attempt, so a document that kills it would never be quarantined).
+const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS runs (
@@ -89,6 +90,23 @@ CREATE TABLE IF NOT EXISTS natural_duplicates (
     at          TEXT NOT NULL,
     PRIMARY KEY (run_id, doc_sha256, step_id, record)
 );
+
+-- Attempts to read a document (runner/poison.rs): a row is committed before the document is
+-- digitised and closed in the transaction that records what came of it. A row left open means
+-- the process died while reading it (killed, out of memory); two open rows quarantine it.
+CREATE TABLE IF NOT EXISTS file_attempts (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    flow_name   TEXT NOT NULL,
+    sha256      TEXT NOT NULL,
+    run_id      TEXT,                        -- the run that made it (NULL: reported by the fleet)
+    origin      TEXT,                        -- NULL: this agent; fleet: the expired lease
+    pid         INTEGER,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    outcome     TEXT,                        -- staged | quarantined | deferred | crashed
+    UNIQUE (flow_name, sha256, origin)
+);
+CREATE INDEX IF NOT EXISTS file_attempts_open ON file_attempts(flow_name, sha256, finished_at);
 
 CREATE TABLE IF NOT EXISTS alerts (
     id          TEXT PRIMARY KEY,            -- deterministic: A-<rule>-<subject>-<first txn>
@@ -275,7 +293,7 @@ mod tests {
         {
             let s = Store::open(dir.path())?;
             s.conn().execute_batch(
-                "DROP TABLE natural_keys; DROP TABLE natural_duplicates; PRAGMA user_version = 1;",
+                "DROP TABLE natural_keys; DROP TABLE natural_duplicates; DROP TABLE file_attempts; PRAGMA user_version = 1;",
             )?;
         }
         let s = Store::open(dir.path())?;
@@ -286,6 +304,10 @@ mod tests {
         let n: i64 = s
             .conn()
             .query_row("SELECT COUNT(*) FROM natural_keys", [], |r| r.get(0))?;
+        assert_eq!(n, 0);
+        let n: i64 = s
+            .conn()
+            .query_row("SELECT COUNT(*) FROM file_attempts", [], |r| r.get(0))?;
         assert_eq!(n, 0);
         Ok(())
     }

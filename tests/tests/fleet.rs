@@ -103,8 +103,25 @@ steps:
 }
 
 fn agent(data: &Path, flows: &Path, store: &str, name: &str, backoffice: &str) -> Result<Child> {
-    Command::new(docket_bin())
-        .arg("--data-dir")
+    agent_with_fault(data, flows, store, name, backoffice, None)
+}
+
+/// An agent whose process dies (`DOCKET_FAULT`) at the given point, if any.
+fn agent_with_fault(
+    data: &Path,
+    flows: &Path,
+    store: &str,
+    name: &str,
+    backoffice: &str,
+    fault: Option<&str>,
+) -> Result<Child> {
+    let mut cmd = Command::new(docket_bin());
+    if let Some(f) = fault {
+        cmd.env("DOCKET_FAULT", f);
+    } else {
+        cmd.env_remove("DOCKET_FAULT");
+    }
+    cmd.arg("--data-dir")
         .arg(data)
         .args([
             "fleet",
@@ -126,7 +143,6 @@ fn agent(data: &Path, flows: &Path, store: &str, name: &str, backoffice: &str) -
         ])
         .arg(flows)
         .env("DOCKET_SECRET_BACKOFFICE", backoffice)
-        .env_remove("DOCKET_FAULT")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -445,5 +461,127 @@ fn two_fleet_daemons_share_ticks_one_winner_each_and_deliver_once() -> Result<()
     assert_eq!(keys.len(), N);
     let got: BTreeSet<String> = rows.iter().map(|r| r.get::<_, String>(0)).collect();
     assert_eq!(got, amounts);
+    Ok(())
+}
+
+/// A document that kills every agent that reads it: agent-1 leases the three documents and dies
+/// on the first; agent-2 takes that expired lease over alone and dies too; agent-3 finds the
+/// lease expired twice and quarantines the document unread, then delivers the other two (whose
+/// leases expired once). Nothing goes back to the queue forever, nothing is lost, each record
+/// lands once.
+#[test]
+fn a_document_whose_lease_expired_twice_is_quarantined_not_requeued() -> Result<()> {
+    let db = TestDb::create("poison")?;
+    let dir = tempfile::tempdir()?;
+    let amounts = write_documents(&dir.path().join("inbox"), 3)?;
+    let bad = "stmt-00000.csv";
+    let bad_bytes = std::fs::read(dir.path().join("inbox").join(bad))?;
+    let flows = dir.path().join("flows");
+    std::fs::create_dir_all(&flows)?;
+    std::fs::write(flows.join("import.yaml"), flow_yaml("transactions"))?;
+    let o = docket(
+        &[
+            "fleet",
+            "enqueue",
+            &flows.join("import.yaml").display().to_string(),
+            "--store",
+            &db.url,
+        ],
+        &[("DOCKET_SECRET_BACKOFFICE", db.url.as_str())],
+    )?;
+    assert!(o.status.success(), "{}", err(&o));
+
+    for name in ["agent-1", "agent-2"] {
+        let mut a = agent_with_fault(
+            &dir.path().join(format!("data-{name}")),
+            &flows,
+            &db.url,
+            name,
+            &db.url,
+            Some("in_extract:1"),
+        )?;
+        let o = wait_for(&mut a, Duration::from_secs(300))?;
+        assert!(
+            o.status.code().is_none(),
+            "{name} must die reading {bad}: {}",
+            err(&o)
+        );
+    }
+    let mut c = db.client()?;
+    let r = c.query_one(
+        "SELECT status, expired, expired_owners FROM docket_work WHERE item_key = $1",
+        &[&docket_core::hash::sha256_hex(&bad_bytes)],
+    )?;
+    assert_eq!(r.get::<_, String>(0), "leased");
+    assert_eq!(r.get::<_, i32>(1), 1, "agent-2 took over agent-1's lease");
+    assert_eq!(r.get::<_, String>(2), "agent-1");
+
+    let data3 = dir.path().join("data-agent-3");
+    let mut a = agent(&data3, &flows, &db.url, "agent-3", &db.url)?;
+    let o = wait_for(&mut a, Duration::from_secs(300))?;
+    assert!(o.status.success(), "agent-3: {}\n{}", out(&o), err(&o));
+
+    // The poison document is in quarantine with its bytes and its reason; the others are done.
+    let q = dir.path().join("quarantine").join(bad);
+    assert_eq!(std::fs::read(&q)?, bad_bytes);
+    let reason = std::fs::read_to_string(
+        dir.path()
+            .join("quarantine")
+            .join(format!("{bad}.reason.txt")),
+    )?;
+    for want in [
+        "DK-E0116",
+        "2 attempts",
+        "agent agent-1",
+        "agent agent-2",
+        "more memory",
+    ] {
+        assert!(reason.contains(want), "reason names {want:?}:\n{reason}");
+    }
+    assert_eq!(std::fs::read_dir(dir.path().join("inbox"))?.count(), 0);
+    assert_eq!(std::fs::read_dir(dir.path().join("done"))?.count(), 2);
+    let rows = c.query("SELECT amount::text FROM transactions", &[])?;
+    let got: BTreeSet<String> = rows.iter().map(|r| r.get::<_, String>(0)).collect();
+    assert_eq!(rows.len(), 2, "each good record once");
+    let want: BTreeSet<String> = amounts.into_iter().skip(1).collect();
+    assert_eq!(got, want);
+
+    // The queue: the poison item quarantined after two expiries, the others done, nothing queued.
+    let r = c.query_one(
+        "SELECT status, expired, expired_owners FROM docket_work WHERE item_key = $1",
+        &[&docket_core::hash::sha256_hex(&bad_bytes)],
+    )?;
+    assert_eq!(r.get::<_, String>(0), "quarantined");
+    assert_eq!(r.get::<_, i32>(1), 2);
+    assert_eq!(r.get::<_, String>(2), "agent-1,agent-2");
+    let done: i64 = c
+        .query_one(
+            "SELECT count(*) FROM docket_work WHERE status = 'done'",
+            &[],
+        )?
+        .get(0);
+    assert_eq!(done, 2);
+    let entries: i64 = c
+        .query_one(
+            "SELECT count(*) FROM docket_ledger WHERE kind = 'work_quarantined'",
+            &[],
+        )?
+        .get(0);
+    assert_eq!(entries, 1, "the fleet ledger records the quarantine");
+    let o = docket(&["fleet", "verify", "--store", &db.url], &[])?;
+    assert!(o.status.success(), "{}{}", out(&o), err(&o));
+    let o = docket(
+        &[
+            "--data-dir",
+            &data3.display().to_string(),
+            "audit",
+            "verify",
+        ],
+        &[],
+    )?;
+    assert!(o.status.success(), "{}{}", out(&o), err(&o));
+    let o = docket(&["--json", "fleet", "status", "--store", &db.url], &[])?;
+    let status: serde_json::Value = serde_json::from_str(out(&o).trim())?;
+    assert_eq!(status["queue"]["quarantined"], 1, "{status}");
     Ok(())
 }

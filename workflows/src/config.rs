@@ -108,6 +108,10 @@ pub struct IngestConfig {
     /// Files larger than this many megabytes are quarantined unread. Default 200.
     #[serde(default = "default_max_file_mb")]
     pub max_file_mb: u32,
+    /// Images (PNG, JPEG, TIFF pages, the scans inside PDF pages) with more than this many million
+    /// pixels are quarantined before they are decoded (about 4.5 bytes per pixel). Default 100.
+    #[serde(default = "default_max_image_mpx")]
+    pub max_image_mpx: u32,
 }
 
 /// The patterns used when an `ingest` step gives none.
@@ -122,6 +126,10 @@ pub fn default_patterns() -> Vec<String> {
 
 fn default_max_file_mb() -> u32 {
     200
+}
+
+fn default_max_image_mpx() -> u32 {
+    100
 }
 
 /// Read documents into records of a schema.

@@ -116,6 +116,8 @@ pub struct IngestPlan {
     pub password_secret: Option<String>,
     /// Largest file accepted, in bytes (`max_file_mb` × 1 MiB).
     pub max_file_bytes: u64,
+    /// Pixel budget of one decoded image (`max_image_mpx` × 1,000,000).
+    pub max_image_pixels: u64,
 }
 
 /// A resolved `extract` step.

@@ -46,6 +46,7 @@ pub fn build(raw: &RawWorkflow, base_dir: &Path) -> Option<Plan> {
                 quarantine: resolve(base_dir, &c.quarantine),
                 password_secret: c.password_secret.clone(),
                 max_file_bytes: u64::from(c.max_file_mb) * 1024 * 1024,
+                max_image_pixels: u64::from(c.max_image_mpx) * 1_000_000,
             }),
             StepKind::Extract(c) => Action::Extract(ExtractPlan {
                 from: step_ref(&c.from)?,

@@ -474,6 +474,18 @@ fn check_ingest(body: &Value, base: &str, push: &mut Push<'_>) {
             ),
         );
     }
+    if body.get("max_image_mpx").and_then(Value::as_i64) == Some(0) {
+        push(
+            "W023",
+            &child(base, "max_image_mpx"),
+            false,
+            (
+                "`max_image_mpx` is 0, so every image and scanned page would be quarantined"
+                    .to_owned(),
+                "use a budget such as 100 (million pixels)".to_owned(),
+            ),
+        );
+    }
     if let Some(s) = body.get("password_secret").and_then(Value::as_str)
         && let Err(c) = values::secret_name(s)
     {

@@ -2,8 +2,11 @@
 //! The resolution comes from the file (PNG `pHYs`, JPEG JFIF density, TIFF `XResolution`) and
 //! sets the page size in points; files without one are taken as 300 dpi scans.
 //!
-//! EXIF orientation is applied. Decoding is bounded (dimensions, allocation, total TIFF pixels) so that a decompression bomb fails with
-//! `DK-E0113` instead of exhausting memory; this module never writes anything.
+//! EXIF orientation is applied. Decoding is bounded: the pixel count is read from the header and
+//! checked against the caller's budget (`DigitiseOptions::max_image_pixels`) before anything is
+//! allocated, so a 20000 x 20000 scan fails with `DK-E0115` instead of taking gigabytes; the
+//! decoder's own limits (sides, allocation, total TIFF pixels) stop a decompression bomb with
+//! `DK-E0113`. This module never writes anything.
 
 use crate::ocr::{OcrJob, ocr_pages};
 use crate::{DigitiseError, DigitiseOptions};
@@ -22,10 +25,34 @@ pub const MAX_SIDE: u32 = 20_000;
 pub const MAX_ALLOC: u64 = 1024 * 1024 * 1024;
 /// Most pages read from one multi-page TIFF.
 pub const MAX_TIFF_PAGES: usize = 500;
+/// Default pixel budget of one image: 100 million pixels (A4 at 600 dpi is 35 million, at 300 dpi
+/// 8.7 million). Decoding and preparing a page for OCR takes about 4.5 bytes per pixel, so the
+/// default keeps one page under ~450 MB.
+pub const DEFAULT_MAX_PIXELS: u64 = 100_000_000;
+
+/// Refuses an image of `w` x `h` pixels over `budget`, naming its size, the budget and the fix.
+/// `what` says which image ("the image", "TIFF page 3", "the scanned image of page 2").
+pub fn check_budget(what: &str, w: u32, h: u32, budget: u64) -> Result<(), DigitiseError> {
+    let pixels = u64::from(w) * u64::from(h);
+    if pixels <= budget {
+        return Ok(());
+    }
+    Err(DigitiseError::new(
+        ErrorCode::ImageTooLarge,
+        format!(
+            "{what} is {w} x {h} pixels ({:.1} million), over the image budget of {:.1} million \
+             pixels; it was not decoded. Scan it again at 300 dpi or reduce it, or raise the \
+             budget if the machine has the memory, about 4.5 bytes per pixel (`max_image_mpx` \
+             in the ingest step, `docket extract --max-image-mpx`)",
+            pixels as f64 / 1e6,
+            budget as f64 / 1e6
+        ),
+    ))
+}
 
 /// Reads an image file into one page (or several for multi-page TIFF) by OCR.
 pub fn read(bytes: &[u8], opts: &DigitiseOptions) -> Result<Vec<Page>, DigitiseError> {
-    let jobs = decode(bytes)?
+    let jobs = decode(bytes, opts.max_image_pixels)?
         .into_iter()
         .enumerate()
         .map(|(i, image)| {
@@ -55,8 +82,9 @@ pub fn page_size_pt(image: &PageImage) -> (f32, f32) {
 }
 
 /// Decodes a PNG, JPEG or TIFF file into one-channel page images (one per TIFF page) with their
-/// resolution. Undecodable or oversized files are `DK-E0113`.
-pub fn decode(bytes: &[u8]) -> Result<Vec<PageImage>, DigitiseError> {
+/// resolution. Undecodable files are `DK-E0113`; an image over `max_pixels` is `DK-E0115`, refused
+/// from its header before its pixels are allocated.
+pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<Vec<PageImage>, DigitiseError> {
     let format = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         ImageFormat::Png
     } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
@@ -73,13 +101,13 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<PageImage>, DigitiseError> {
         ));
     };
     if format == ImageFormat::Tiff {
-        return tiff_pages(bytes);
+        return tiff_pages(bytes, max_pixels);
     }
     let dpi = match format {
         ImageFormat::Png => png_dpi(bytes),
         _ => jpeg_dpi(bytes),
     };
-    let image = decode_one(bytes, format)?;
+    let image = decode_one(bytes, format, max_pixels)?;
     Ok(vec![grey_page(image, dpi)])
 }
 
@@ -96,17 +124,36 @@ fn limits() -> Limits {
 }
 
 /// Decodes the (first) image of a file with the `image` crate under [`limits`].
-fn decode_one(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage, DigitiseError> {
+fn decode_one(
+    bytes: &[u8],
+    format: ImageFormat,
+    max_pixels: u64,
+) -> Result<DynamicImage, DigitiseError> {
     let name = format!("{format:?}").to_uppercase();
     let fail = |e: image::ImageError| unreadable(format!("{name} image cannot be decoded: {e}"));
+    // PNG: the IHDR chunk alone gives the size, even when the rest of the file is cut off or a
+    // decompression bomb.
+    if format == ImageFormat::Png
+        && bytes.get(12..16) == Some(b"IHDR".as_slice())
+        && let (Some(w), Some(h)) = (be_u32(bytes, 16), be_u32(bytes, 20))
+    {
+        check_budget(&format!("the {name} image"), w, h, max_pixels)?;
+    }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     reader.limits(limits());
     let mut decoder = reader.into_decoder().map_err(fail)?;
+    // The decoder has read the header only: refuse before a pixel buffer exists.
+    let (w, h) = decoder.dimensions();
+    check_budget(&format!("the {name} image"), w, h, max_pixels)?;
     // Phone photos and some scanners store the page sideways plus an EXIF orientation tag.
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let mut image = DynamicImage::from_decoder(decoder).map_err(fail)?;
     image.apply_orientation(orientation);
     Ok(image)
+}
+
+fn be_u32(bytes: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
 }
 
 /// Flattens onto white (transparent areas of a screenshot are paper, not ink) and converts to
@@ -205,7 +252,7 @@ pub fn jpeg_dpi(bytes: &[u8]) -> Option<f32> {
 }
 
 /// All pages of a TIFF through the `tiff` crate (the `image` crate reads only the first).
-fn tiff_pages(bytes: &[u8]) -> Result<Vec<PageImage>, DigitiseError> {
+fn tiff_pages(bytes: &[u8], max_pixels: u64) -> Result<Vec<PageImage>, DigitiseError> {
     use tiff::decoder::{Decoder, DecodingResult, Limits as TiffLimits};
 
     let fail = |page: usize, e: &dyn std::fmt::Display| {
@@ -222,6 +269,7 @@ fn tiff_pages(bytes: &[u8]) -> Result<Vec<PageImage>, DigitiseError> {
     loop {
         let n = pages.len() + 1;
         let (w, h) = dec.dimensions().map_err(|e| fail(n, &e))?;
+        check_budget(&format!("TIFF page {n}"), w, h, max_pixels)?;
         if w > MAX_SIDE || h > MAX_SIDE {
             return Err(unreadable(format!(
                 "TIFF page {n} is {w}x{h} pixels, over the limit of {MAX_SIDE} per side"
@@ -264,7 +312,7 @@ fn tiff_pages(bytes: &[u8]) -> Result<Vec<PageImage>, DigitiseError> {
             },
             // Colour models the tiff crate leaves raw (palette, CMYK, YCbCr…): the image crate
             // converts those, but only for the first page.
-            _ if n == 1 => grey_page(decode_one(bytes, ImageFormat::Tiff)?, dpi),
+            _ if n == 1 => grey_page(decode_one(bytes, ImageFormat::Tiff, max_pixels)?, dpi),
             _ => {
                 return Err(unreadable(format!(
                     "TIFF page {n} uses colour type {color:?}, which is not supported: \

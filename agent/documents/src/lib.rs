@@ -34,6 +34,10 @@ pub struct DigitiseOptions {
     pub max_file_bytes: u64,
     /// OCR engines to run in parallel (one single-threaded Tesseract per core).
     pub ocr_threads: usize,
+    /// Pixel budget of one decoded image (a PNG/JPEG/TIFF page or the scan inside a PDF page):
+    /// larger images are refused from their header, before any pixel is allocated, with
+    /// `DK-E0115`. Default [`image::DEFAULT_MAX_PIXELS`].
+    pub max_image_pixels: u64,
 }
 
 impl Default for DigitiseOptions {
@@ -45,6 +49,7 @@ impl Default for DigitiseOptions {
             ocr_threads: std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(1),
+            max_image_pixels: image::DEFAULT_MAX_PIXELS,
         }
     }
 }

@@ -1,12 +1,13 @@
 //! Image files end to end: resolution from PNG pHYs / JPEG JFIF / TIFF tags sets the page size,
-//! multi-page TIFFs give one page each, broken files are DK-E0113 naming what failed.
+//! multi-page TIFFs give one page each, broken files are DK-E0113 naming what failed, images over
+//! the pixel budget are DK-E0115 before their pixels are allocated.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod ocr_support;
 
 use docket_core::ErrorCode;
 use docket_documents::DigitiseOptions;
-use docket_documents::image::{decode, page_size_pt, read};
+use docket_documents::image::{DEFAULT_MAX_PIXELS, decode, page_size_pt, read};
 use image::codecs::jpeg::{JpegEncoder, PixelDensity};
 use ocr_support::english_statement;
 
@@ -41,7 +42,7 @@ fn png_with_dpi(img: &image::GrayImage, dpi: Option<f32>) -> Vec<u8> {
 fn png_phys_sets_page_size_and_words_land_in_points() {
     let canvas = english_statement(200.0);
     let bytes = png_with_dpi(&canvas.img, Some(200.0));
-    let images = decode(&bytes).unwrap();
+    let images = decode(&bytes, DEFAULT_MAX_PIXELS).unwrap();
     assert_eq!(images.len(), 1);
     assert!((images[0].dpi - 200.0).abs() < 0.05, "{}", images[0].dpi);
     let (w, h) = page_size_pt(&images[0]);
@@ -64,7 +65,7 @@ fn png_phys_sets_page_size_and_words_land_in_points() {
 #[test]
 fn png_without_phys_is_taken_as_300_dpi() {
     let img = image::GrayImage::from_pixel(600, 300, image::Luma([255]));
-    let images = decode(&png_with_dpi(&img, None)).unwrap();
+    let images = decode(&png_with_dpi(&img, None), DEFAULT_MAX_PIXELS).unwrap();
     assert_eq!(images[0].dpi, 300.0);
     assert_eq!(page_size_pt(&images[0]), (144.0, 72.0));
 }
@@ -86,7 +87,7 @@ fn jpeg_jfif_density_is_read_in_dpi_and_dots_per_cm() {
         let mut enc = JpegEncoder::new_with_quality(&mut bytes, 90);
         enc.set_pixel_density(density);
         enc.encode_image(&img).unwrap();
-        let images = decode(&bytes).unwrap();
+        let images = decode(&bytes, DEFAULT_MAX_PIXELS).unwrap();
         assert!((images[0].dpi - want).abs() < 0.01, "{}", images[0].dpi);
         assert_eq!((images[0].width, images[0].height), (400, 200));
     }
@@ -111,7 +112,7 @@ fn multi_page_tiff_gives_one_page_each_with_its_resolution() {
             .unwrap();
     }
     let bytes = bytes.into_inner();
-    let images = decode(&bytes).unwrap();
+    let images = decode(&bytes, DEFAULT_MAX_PIXELS).unwrap();
     assert_eq!(images.len(), 3);
     assert!((images[0].dpi - 150.0).abs() < 0.01);
     assert_eq!(images[2].dpi, 300.0); // no resolution tag on page 3
@@ -131,13 +132,13 @@ fn multi_page_tiff_gives_one_page_each_with_its_resolution() {
 
 #[test]
 fn garbage_and_truncated_images_are_image_unreadable() {
-    let err = decode(b"this is not an image at all").unwrap_err();
+    let err = decode(b"this is not an image at all", DEFAULT_MAX_PIXELS).unwrap_err();
     assert_eq!(err.code, ErrorCode::ImageUnreadable);
     assert!(err.message.contains("PNG, JPEG or TIFF"), "{}", err.message);
 
     let img = image::GrayImage::from_pixel(300, 300, image::Luma([128]));
     let png = png_with_dpi(&img, Some(200.0));
-    let err = decode(&png[..png.len() / 2]).unwrap_err();
+    let err = decode(&png[..png.len() / 2], DEFAULT_MAX_PIXELS).unwrap_err();
     assert_eq!(err.code, ErrorCode::ImageUnreadable);
     assert!(
         err.message.contains("PNG image cannot be decoded"),
@@ -151,22 +152,74 @@ fn garbage_and_truncated_images_are_image_unreadable() {
     assert_eq!(err.code, ErrorCode::ImageUnreadable);
     assert!(err.message.contains("JPEG"), "{}", err.message);
 
-    let err = decode(b"II*\0\x08\0\0\0garbage").unwrap_err();
+    let err = decode(b"II*\0\x08\0\0\0garbage", DEFAULT_MAX_PIXELS).unwrap_err();
     assert_eq!(err.code, ErrorCode::ImageUnreadable);
     assert!(err.message.contains("TIFF page 1"), "{}", err.message);
 }
 
 #[test]
 fn decompression_bomb_is_refused_before_allocating() {
-    // A valid 30000 x 30000 header: 900 MB of pixels, rejected from the header alone.
+    // A valid 30000 x 30000 header: 900 MB of pixels, rejected from the header alone (by the
+    // pixel budget; with the budget lifted, by the decoder's own side limit).
     let mut out = Vec::new();
     let mut enc = png::Encoder::new(&mut out, 30_000, 30_000);
     enc.set_color(png::ColorType::Grayscale);
     let w = enc.write_header().unwrap();
     drop(w);
-    let err = decode(&out).unwrap_err();
+    let err = decode(&out, DEFAULT_MAX_PIXELS).unwrap_err();
+    assert_eq!(err.code, ErrorCode::ImageTooLarge);
+    assert!(err.message.contains("PNG"), "{}", err.message);
+    let err = decode(&out, u64::MAX).unwrap_err();
     assert_eq!(err.code, ErrorCode::ImageUnreadable);
     assert!(err.message.contains("PNG"), "{}", err.message);
+}
+
+#[test]
+fn an_image_over_the_pixel_budget_is_refused_from_its_header() {
+    // A valid 20000 x 20000 header (within the decoder's side limit) and no pixel data: the
+    // budget refuses it before the decoder reads, let alone allocates, a row.
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, 20_000, 20_000);
+    enc.set_color(png::ColorType::Grayscale);
+    drop(enc.write_header().unwrap());
+    let err = decode(&out, DEFAULT_MAX_PIXELS).unwrap_err();
+    assert_eq!(err.code, ErrorCode::ImageTooLarge);
+    for want in [
+        "20000 x 20000 pixels (400.0 million)",
+        "budget of 100.0 million",
+        "300 dpi",
+        "max_image_mpx",
+    ] {
+        assert!(err.message.contains(want), "{want}: {}", err.message);
+    }
+
+    // The budget is the caller's: a small one refuses an ordinary page, through `read` too.
+    let img = image::GrayImage::from_pixel(300, 200, image::Luma([200]));
+    let png = png_with_dpi(&img, Some(200.0));
+    assert!(decode(&png, 60_000).is_ok());
+    let err = decode(&png, 59_999).unwrap_err();
+    assert_eq!(err.code, ErrorCode::ImageTooLarge);
+    let small = DigitiseOptions {
+        max_image_pixels: 10_000,
+        ..opts()
+    };
+    let err = read(&png, &small).unwrap_err();
+    assert_eq!(err.code, ErrorCode::ImageTooLarge);
+    let mut jpeg = Vec::new();
+    JpegEncoder::new(&mut jpeg).encode_image(&img).unwrap();
+    assert_eq!(
+        decode(&jpeg, 10_000).unwrap_err().code,
+        ErrorCode::ImageTooLarge
+    );
+    let mut tiff = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut tiff, image::ImageFormat::Tiff).unwrap();
+    let err = decode(tiff.get_ref(), 10_000).unwrap_err();
+    assert_eq!(err.code, ErrorCode::ImageTooLarge);
+    assert!(
+        err.message.contains("TIFF page 1 is 300 x 200"),
+        "{}",
+        err.message
+    );
 }
 
 #[test]
@@ -187,7 +240,7 @@ fn jpeg_exif_orientation_turns_the_page_upright() {
     enc.set_exif_metadata(exif).unwrap();
     enc.write_image(img.as_raw(), 300, 100, image::ExtendedColorType::L8)
         .unwrap();
-    let page = &decode(&bytes).unwrap()[0];
+    let page = &decode(&bytes, DEFAULT_MAX_PIXELS).unwrap()[0];
     assert_eq!((page.width, page.height), (100, 300));
     // The dark left edge is now the top edge.
     assert!(page.pixels[50] < 64, "{}", page.pixels[50]);

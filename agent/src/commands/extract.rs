@@ -50,6 +50,10 @@ pub struct ExtractArgs {
         default_value = "DOCKET_DOCUMENT_PASSWORD"
     )]
     pub password_env: String,
+    /// Pixel budget of one image, in millions of pixels: a larger image (or scan inside a PDF) is
+    /// refused with DK-E0115 before it is decoded.
+    #[arg(long, value_name = "MPX", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_image_mpx: u32,
 }
 
 /// Runs `docket extract`.
@@ -67,6 +71,7 @@ pub fn run(g: &Global, args: &ExtractArgs) -> anyhow::Result<i32> {
             .ok()
             .filter(|p| !p.is_empty()),
         languages: args.languages.clone(),
+        max_image_pixels: u64::from(args.max_image_mpx) * 1_000_000,
         ..DigitiseOptions::default()
     };
     let pb = progress::bar(args.files.len() as u64, !g.json && !g.quiet);

@@ -184,8 +184,14 @@ pub fn work(g: &Global, args: &WorkArgs) -> Result<i32> {
         );
     } else {
         println!(
-            "agent {}: {} done, {} given back, {} taken over from dead agents, {} lost to others, {} run(s)",
-            agent.id, stats.done, stats.failed, stats.recovered, stats.lost, stats.runs
+            "agent {}: {} done, {} quarantined, {} given back, {} taken over from dead agents, {} lost to others, {} run(s)",
+            agent.id,
+            stats.done,
+            stats.quarantined,
+            stats.failed,
+            stats.recovered,
+            stats.lost,
+            stats.runs
         );
     }
     Ok(0)
@@ -231,8 +237,13 @@ pub fn status(g: &Global, args: &StoreArg) -> Result<i32> {
     } else {
         println!("store: {}", fleet::describe_url(&args.store));
         println!(
-            "queue: {} queued, {} leased, {} done, {} failed ({} lease(s) taken over from dead agents)",
-            counts.queued, counts.leased, counts.done, counts.failed, counts.recovered
+            "queue: {} queued, {} leased, {} done, {} quarantined, {} failed ({} lease(s) taken over from dead agents)",
+            counts.queued,
+            counts.leased,
+            counts.done,
+            counts.quarantined,
+            counts.failed,
+            counts.recovered
         );
         for a in &agents {
             println!(

@@ -281,6 +281,7 @@ pub fn flow_from_plan(plan: &Plan, file: &Path) -> Result<FlowSpec> {
         quarantine: ingest.quarantine.clone(),
         password,
         max_file_bytes: ingest.max_file_bytes,
+        max_image_pixels: ingest.max_image_pixels,
         schema: match &extract.schema {
             SchemaRef::Builtin(n) => n.clone(),
             SchemaRef::File(p) => p.display().to_string(),

@@ -6,7 +6,8 @@
 //!   the insert and runs it, however many agents saw the tick (`docket_ticks`),
 //! - the **work queue**: one item per inbox document, leased with `FOR UPDATE SKIP LOCKED`; a
 //!   lease lives as long as its agent's heartbeat extends it, so the work of an agent that dies is
-//!   re-queued when its lease expires (`docket_work`),
+//!   taken over when its lease expires, alone, and a document whose lease expired twice is
+//!   quarantined instead of killing agent after agent (`docket_work`),
 //! - the **fleet ledger**: a hash chain of what the fleet did (ticks fired, items leased, done,
 //!   recovered), appended under an advisory lock so that the chain has one order
 //!   (`docket_ledger`).
@@ -58,7 +59,7 @@ CREATE TABLE IF NOT EXISTS docket_work (
     item_key      TEXT NOT NULL,               -- sha256 of the document
     payload       TEXT NOT NULL,               -- JSON: {"path", "name", "sha256"}
     requires      TEXT NOT NULL DEFAULT '{}',  -- JSON: {"desktop": bool, "ocr_languages": [..]}
-    status        TEXT NOT NULL DEFAULT 'queued', -- queued | leased | done | failed
+    status        TEXT NOT NULL DEFAULT 'queued', -- queued | leased | done | failed | quarantined
     lease_owner   TEXT,
     lease_until   TIMESTAMPTZ,
     attempts      INTEGER NOT NULL DEFAULT 0,
@@ -71,6 +72,11 @@ CREATE TABLE IF NOT EXISTS docket_work (
     done_at       TIMESTAMPTZ,
     UNIQUE (flow, item_key)
 );
+-- Leases that expired with their agent dead since the item was queued, and those agents (comma-
+-- separated): the second expiry quarantines the document (queue.rs). Added after the first
+-- release, hence ALTER.
+ALTER TABLE docket_work ADD COLUMN IF NOT EXISTS expired INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE docket_work ADD COLUMN IF NOT EXISTS expired_owners TEXT NOT NULL DEFAULT '';
 CREATE INDEX IF NOT EXISTS docket_work_ready ON docket_work (status, not_before, id);
 CREATE INDEX IF NOT EXISTS docket_work_owner ON docket_work (lease_owner) WHERE status = 'leased';
 CREATE TABLE IF NOT EXISTS docket_ledger (

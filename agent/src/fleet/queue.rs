@@ -6,6 +6,12 @@
 //! lease expired: its agent stopped heart-beating (killed, frozen, cut off), and the row is taken
 //! over and counted in `recovered`. Completing a row checks that the caller still owns the lease,
 //! so an agent that was presumed dead and comes back cannot mark another agent's work.
+//!
+//! Poison documents: an expired lease is taken over **alone** (never in a batch with other
+//! items), so that if its new agent dies too the second expiry names that one document. A row's
+//! `expired` counts the expiries since it was queued and `expired_owners` the dead agents; the
+//! agent that takes a row over with `expired` at the runner's limit (two) quarantines the
+//! document instead of reading it (worker.rs) and the row ends `quarantined`.
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
@@ -39,6 +45,10 @@ pub struct Leased {
     pub attempts: i32,
     /// The agent whose expired lease this one replaces, if any.
     pub recovered_from: Option<String>,
+    /// Leases of this item that expired with their agent dead since it was queued.
+    pub expired: i32,
+    /// Those agents, oldest first.
+    pub expired_owners: Vec<String>,
 }
 
 /// Puts items on the queue; an item already queued or leased for the flow is left alone, and one
@@ -58,8 +68,9 @@ pub fn enqueue(
         "INSERT INTO docket_work (flow, item_key, payload, requires) VALUES ($1, $2, $3, $4)
          ON CONFLICT (flow, item_key) DO UPDATE
              SET status = 'queued', payload = EXCLUDED.payload, requires = EXCLUDED.requires,
-                 attempts = 0, last_error = NULL, not_before = now(), enqueued_at = now()
-             WHERE docket_work.status IN ('done', 'failed')",
+                 attempts = 0, last_error = NULL, not_before = now(), enqueued_at = now(),
+                 expired = 0, expired_owners = ''
+             WHERE docket_work.status IN ('done', 'failed', 'quarantined')",
     )?;
     let mut queued = 0;
     for it in items {
@@ -78,7 +89,8 @@ pub fn enqueue(
     Ok(queued)
 }
 
-/// Leases up to `max` ready items this agent can do, for `lease`.
+/// Leases ready items this agent can do, for `lease`: one item whose lease expired (its agent
+/// died), alone, if there is one; otherwise up to `max` queued items.
 pub fn lease(
     client: &mut Client,
     agent: &str,
@@ -89,36 +101,64 @@ pub fn lease(
     let langs = serde_json::to_string(&caps.ocr_languages)?;
     let lease_ms = lease.as_millis() as i64;
     let mut tx = client.transaction()?;
-    let rows = tx.query(
+    let mut rows = tx.query(
         "WITH picked AS (
-             SELECT id, status AS old_status, lease_owner AS old_owner FROM docket_work
-             WHERE ((status = 'queued' AND not_before <= now())
-                    OR (status = 'leased' AND lease_until < now()))
+             SELECT id, lease_owner AS old_owner FROM docket_work
+             WHERE status = 'leased' AND lease_until < now()
                AND (NOT COALESCE((requires::jsonb ->> 'desktop')::boolean, false) OR $2)
                AND COALESCE(requires::jsonb -> 'ocr_languages', '[]'::jsonb) <@ ($3::text)::jsonb
              ORDER BY id
-             LIMIT $4
+             LIMIT 1
              FOR UPDATE SKIP LOCKED)
          UPDATE docket_work w
-            SET status = 'leased', lease_owner = $1,
-                lease_until = now() + ($5::bigint * interval '1 millisecond'),
+            SET lease_owner = $1,
+                lease_until = now() + ($4::bigint * interval '1 millisecond'),
                 attempts = w.attempts + 1,
-                recovered = w.recovered + CASE WHEN picked.old_status = 'leased' THEN 1 ELSE 0 END
+                recovered = w.recovered + 1,
+                expired = w.expired + 1,
+                expired_owners = CASE WHEN w.expired_owners = '' THEN COALESCE(picked.old_owner, '?')
+                                      ELSE w.expired_owners || ',' || COALESCE(picked.old_owner, '?') END
            FROM picked
           WHERE w.id = picked.id
-      RETURNING w.id, w.flow, w.payload, w.attempts,
-                CASE WHEN picked.old_status = 'leased' THEN picked.old_owner END",
-        &[&agent, &caps.desktop, &langs, &max, &lease_ms],
+      RETURNING w.id, w.flow, w.payload, w.attempts, picked.old_owner, w.expired, w.expired_owners",
+        &[&agent, &caps.desktop, &langs, &lease_ms],
     )?;
+    if rows.is_empty() {
+        rows = tx.query(
+            "WITH picked AS (
+                 SELECT id FROM docket_work
+                 WHERE status = 'queued' AND not_before <= now()
+                   AND (NOT COALESCE((requires::jsonb ->> 'desktop')::boolean, false) OR $2)
+                   AND COALESCE(requires::jsonb -> 'ocr_languages', '[]'::jsonb) <@ ($3::text)::jsonb
+                 ORDER BY id
+                 LIMIT $4
+                 FOR UPDATE SKIP LOCKED)
+             UPDATE docket_work w
+                SET status = 'leased', lease_owner = $1,
+                    lease_until = now() + ($5::bigint * interval '1 millisecond'),
+                    attempts = w.attempts + 1
+               FROM picked
+              WHERE w.id = picked.id
+          RETURNING w.id, w.flow, w.payload, w.attempts, NULL::text, w.expired, w.expired_owners",
+            &[&agent, &caps.desktop, &langs, &max, &lease_ms],
+        )?;
+    }
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let payload: String = r.get(2);
+        let owners: String = r.get(6);
         out.push(Leased {
             id: r.get(0),
             flow: r.get(1),
             item: serde_json::from_str(&payload)?,
             attempts: r.get(3),
             recovered_from: r.get(4),
+            expired: r.get(5),
+            expired_owners: owners
+                .split(',')
+                .filter(|o| !o.is_empty())
+                .map(str::to_owned)
+                .collect(),
         });
     }
     let recovered: Vec<serde_json::Value> = out
@@ -126,7 +166,7 @@ pub fn lease(
         .filter_map(|l| {
             l.recovered_from
                 .as_ref()
-                .map(|from| serde_json::json!({ "id": l.id, "from": from }))
+                .map(|from| serde_json::json!({ "id": l.id, "from": from, "expired": l.expired }))
         })
         .collect();
     if !recovered.is_empty() {
@@ -219,6 +259,8 @@ pub struct QueueCounts {
     pub done: i64,
     /// Gave up after the last attempt.
     pub failed: i64,
+    /// The document was moved to quarantine (unreadable, or its lease expired twice).
+    pub quarantined: i64,
     /// Leases taken over from dead agents, in total.
     pub recovered: i64,
 }
@@ -239,6 +281,7 @@ pub fn counts(client: &mut Client, flow: Option<&str>) -> Result<QueueCounts> {
             "leased" => c.leased = n,
             "done" => c.done = n,
             "failed" => c.failed = n,
+            "quarantined" => c.quarantined = n,
             _ => {}
         }
     }
@@ -319,6 +362,50 @@ pub fn complete_many(
         &[&ids, &agent, &run_id],
     )?;
     Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// Marks items whose document this agent's run quarantined (unreadable, or poison: its lease
+/// expired twice) as `quarantined`, with one fleet ledger entry; returns the ids this agent still
+/// held. Enqueueing the document again (it was moved back into the inbox) queues it afresh.
+pub fn quarantine_many(
+    client: &mut Client,
+    agent: &str,
+    ids: &[i64],
+    run_id: &str,
+) -> Result<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut tx = client.transaction()?;
+    let rows = tx.query(
+        "UPDATE docket_work SET status = 'quarantined', done_by = $2, done_run = $3, done_at = now(),
+                lease_owner = NULL, lease_until = NULL
+          WHERE id = ANY($1) AND status = 'leased' AND lease_owner = $2
+      RETURNING id, flow, item_key, expired",
+        &[&ids, &agent, &run_id],
+    )?;
+    let held: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+    let items: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "id": r.get::<_, i64>(0),
+                "flow": r.get::<_, String>(1),
+                "sha256": r.get::<_, String>(2),
+                "expired_leases": r.get::<_, i32>(3),
+            })
+        })
+        .collect();
+    if !items.is_empty() {
+        ledger::append_in(
+            &mut tx,
+            agent,
+            "work_quarantined",
+            &serde_json::json!({ "run": run_id, "items": items }),
+        )?;
+    }
+    tx.commit()?;
+    Ok(held)
 }
 
 /// Takes over ticks another agent won but never finished (`fired` for longer than `stale`: the

@@ -1,7 +1,10 @@
 //! An agent's worker loop in fleet mode: lease documents from the shared queue, run them through
 //! the ordinary runner (claim → extract → outbox → deliver → move, journaled in this agent's own
-//! SQLite store), and report each one done or failed. A heartbeat thread on its own connection
-//! extends this agent's leases while it works, so only a dead agent's leases expire.
+//! SQLite store), and report each one done, quarantined or failed. A heartbeat thread on its own
+//! connection extends this agent's leases while it works, so only a dead agent's leases expire.
+//! A document whose lease expired with its agent dead as often as the runner's poison limit is
+//! quarantined by the runner unread: the expiries are recorded as attempts that never completed
+//! in this agent's store (`runner::poison::record_expired`) before the run.
 
 use anyhow::{Context, Result};
 use std::collections::BTreeMap;
@@ -53,6 +56,8 @@ pub struct WorkerStats {
     pub done: u64,
     /// Items given back for a retry or failed.
     pub failed: u64,
+    /// Items whose document went to quarantine (unreadable, or its lease expired twice).
+    pub quarantined: u64,
     /// Items whose lease this agent lost to another (it had been presumed dead).
     pub lost: u64,
     /// Items taken over from agents whose lease expired.
@@ -214,14 +219,35 @@ fn process_batch(
     let mut to_run: Vec<(&Leased, PathBuf)> = Vec::new();
     for l in items {
         match locate(flow, &l.item)? {
-            Found::Inbox(p) => to_run.push((l, p)),
+            Found::Inbox(p) => {
+                if l.expired >= crate::runner::poison::LIMIT as i32 {
+                    for (n, owner) in l.expired_owners.iter().enumerate() {
+                        let origin = format!(
+                            "fleet work item {}: lease {} held by agent {owner} expired (the agent died)",
+                            l.id,
+                            n + 1
+                        );
+                        crate::runner::poison::record_expired(
+                            store,
+                            &flow.name,
+                            &l.item.sha256,
+                            &origin,
+                        )?;
+                    }
+                }
+                to_run.push((l, p))
+            }
             Found::Finished(how) => {
                 tracing::info!(
                     item = l.id,
                     how,
                     "document already handled by an earlier agent"
                 );
-                if queue::complete(client, &agent.id, l.id, "-")? {
+                if how == "quarantined" {
+                    let held = queue::quarantine_many(client, &agent.id, &[l.id], "-")?;
+                    stats.quarantined += held.len() as u64;
+                    stats.lost += 1 - held.len() as u64;
+                } else if queue::complete(client, &agent.id, l.id, "-")? {
                     stats.done += 1;
                 } else {
                     stats.lost += 1;
@@ -257,6 +283,7 @@ fn process_batch(
         }
     };
     let mut finished = Vec::new();
+    let mut quarantined = Vec::new();
     for (l, _) in &to_run {
         let status: Option<String> = store
             .conn()
@@ -267,7 +294,8 @@ fn process_batch(
             )
             .ok();
         match status.as_deref() {
-            Some("done" | "review" | "quarantined") => finished.push(l.id),
+            Some("done" | "review") => finished.push(l.id),
+            Some("quarantined") => quarantined.push(l.id),
             other => {
                 let msg = format!(
                     "run {} left the document {} (records pending: the back office did not take them; they stay in this agent's outbox and the item is retried)",
@@ -290,6 +318,10 @@ fn process_batch(
         .context("cannot report items done")?;
     stats.done += held.len() as u64;
     stats.lost += (finished.len() - held.len()) as u64;
+    let held = queue::quarantine_many(client, &agent.id, &quarantined, &outcome.run_id)
+        .context("cannot report items quarantined")?;
+    stats.quarantined += held.len() as u64;
+    stats.lost += (quarantined.len() - held.len()) as u64;
     Ok(())
 }
 

@@ -68,7 +68,10 @@ pub(super) fn finish_file(
     ledger::write_head(store)
 }
 
-/// Moves a bad file to quarantine/ with a `.reason.txt` and records why.
+/// Moves a bad file to quarantine/ with a `.reason.txt` and records why; closes the attempt to
+/// read it (`attempt`, poison.rs) in the same transaction. `attempts` (a poisoned document's
+/// attempts that never completed) goes into the ledger entry.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn quarantine(
     store: &mut Store,
     run_id: &str,
@@ -76,6 +79,8 @@ pub(super) fn quarantine(
     path: &Path,
     sha: &str,
     f: &Failure,
+    attempt: Option<i64>,
+    attempts: Option<serde_json::Value>,
 ) -> Result<()> {
     let dest = unique_dest(&flow.quarantine, path);
     let reason = format!(
@@ -94,12 +99,12 @@ pub(super) fn quarantine(
         "UPDATE files SET status = 'quarantined', code = ?3, message = ?4, updated_at = ?5 WHERE run_id = ?1 AND sha256 = ?2",
         params![run_id, sha, f.code.code(), f.message, now()],
     )?;
-    ledger::append(
-        &tx,
-        Some(run_id),
-        "file_quarantined",
-        &json!({ "sha256": sha, "code": f.code.code(), "message": f.message, "moved_to": dest.display().to_string() }),
-    )?;
+    super::poison::finish(&tx, &flow.name, sha, attempt, "quarantined")?;
+    let mut payload = json!({ "sha256": sha, "code": f.code.code(), "message": f.message, "moved_to": dest.display().to_string() });
+    if let Some(a) = attempts {
+        payload["attempts"] = a;
+    }
+    ledger::append(&tx, Some(run_id), "file_quarantined", &payload)?;
     tx.commit()?;
     ledger::write_head(store)?;
     eprintln!("quarantined: {f}");

@@ -6,11 +6,13 @@
 //! same statement is caught earlier, at staging, by its records' natural keys (natural_key.rs).
 //!
 //! The runner never writes to a back office except through the outbox, and never moves a source
-//! file before its records are delivered.
+//! file before its records are delivered. A document whose reading killed the process twice is
+//! quarantined unread, and one that killed it once is read after the rest (poison.rs).
 
 mod deliver;
 mod files;
 mod natural_key;
+pub mod poison;
 mod stage;
 pub mod ui;
 
@@ -136,9 +138,10 @@ impl RunOutcome {
 }
 
 /// Test hook for crash-safety tests: `DOCKET_FAULT=<point>:<n>` aborts the process (no cleanup,
-/// like SIGKILL) the n-th time `point` is reached. Points: `after_claim`, `after_outbox`,
-/// `after_sink_write`, `after_mark_written`, `before_move`, and `after_ui_record` (a `ui` target
-/// journaled one record, runner/ui.rs).
+/// like SIGKILL) the n-th time `point` is reached. Points: `after_claim`, `in_extract` (the
+/// attempt to read a document is journaled, reading starts: a document that kills the process),
+/// `after_outbox`, `after_sink_write`, `after_mark_written`, `before_move`, and `after_ui_record`
+/// (a `ui` target journaled one record, runner/ui.rs).
 pub(super) fn fault(point: &str) {
     thread_local! {
         static COUNTS: std::cell::RefCell<HashMap<String, u32>> = std::cell::RefCell::new(HashMap::new());
@@ -161,6 +164,13 @@ pub(super) fn fault(point: &str) {
     });
     if hit == n {
         eprintln!("docket: DOCKET_FAULT reached {point}:{n}, aborting");
+        if point == "in_extract" {
+            // Die the way a document too big for the memory cap kills the agent: an allocation
+            // the system refuses (64 GiB, never touched) makes Rust print "memory allocation of
+            // … bytes failed" and abort. Where it is granted anyway, abort like the other points.
+            let hog: Vec<u8> = Vec::with_capacity(1 << 36);
+            std::hint::black_box(&hog);
+        }
         std::process::abort();
     }
 }
@@ -258,10 +268,11 @@ pub fn run_files(
     for d in [&flow.done, &flow.quarantine] {
         std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
     }
-    let inbox = match only {
+    let mut inbox = match only {
         Some(files) => files.to_vec(),
         None => list_inbox(flow)?,
     };
+    defer_suspects(store, flow, &mut inbox)?;
     let mut outcome = RunOutcome {
         run_id: run_id.clone(),
         status: "succeeded".into(),
@@ -286,6 +297,7 @@ pub fn run_files(
         password: flow.password.clone(),
         languages: flow.languages.clone(),
         max_file_bytes: flow.max_file_bytes,
+        max_image_pixels: flow.max_image_pixels,
         ..DigitiseOptions::default()
     };
     let mut sinks: HashMap<String, Box<dyn Sink>> = HashMap::new();
@@ -330,6 +342,16 @@ pub fn run_files(
         let mut status = status.unwrap_or_else(|| "claimed".into());
 
         if status == "claimed" {
+            let crashed = poison::unfinished(store, &flow.name, &sha)?;
+            if crashed.len() >= poison::LIMIT {
+                let (f, attempts) = poison::failure(&shown, &crashed);
+                quarantine(store, &run_id, flow, path, &sha, &f, None, Some(attempts))?;
+                outcome.quarantined += 1;
+                pb.inc(1);
+                continue;
+            }
+            let attempt = poison::begin(store, &flow.name, &run_id, &sha)?;
+            fault("in_extract");
             match pipeline::process_with(path, &schema, &opts, llm.as_ref()) {
                 Err(f) if f.code.class() == docket_core::codes::Class::Retry => {
                     // An outside system (the LLM endpoint) failed, not the document: it stays
@@ -339,6 +361,7 @@ pub fn run_files(
                         "UPDATE files SET status = 'failed', code = ?3, message = ?4, updated_at = ?5 WHERE run_id = ?1 AND sha256 = ?2",
                         params![run_id, sha, f.code.code(), f.message, now()],
                     )?;
+                    poison::finish(&tx, &flow.name, &sha, Some(attempt), "deferred")?;
                     ledger::append(
                         &tx,
                         Some(&run_id),
@@ -358,13 +381,14 @@ pub fn run_files(
                     continue;
                 }
                 Err(f) => {
-                    quarantine(store, &run_id, flow, path, &sha, &f)?;
+                    quarantine(store, &run_id, flow, path, &sha, &f, Some(attempt), None)?;
                     outcome.quarantined += 1;
                     pb.inc(1);
                     continue;
                 }
                 Ok(ex) => {
-                    let (st, earlier) = stage_records(store, &run_id, flow, &ex, &sha)?;
+                    let (st, earlier) =
+                        stage_records(store, &run_id, flow, &ex, &sha, Some(attempt))?;
                     status = st;
                     outcome.already_delivered += earlier;
                     fault("after_outbox");
@@ -408,7 +432,7 @@ pub fn run_files(
                 }
                 Delivery::Rejected { message } => {
                     let f = Failure::new(ErrorCode::SinkRejected, format!("{shown}: {message}"));
-                    quarantine(store, &run_id, flow, path, &sha, &f)?;
+                    quarantine(store, &run_id, flow, path, &sha, &f, None, None)?;
                     outcome.quarantined += 1;
                     delivered = false;
                     status = "quarantined".into();
@@ -468,6 +492,24 @@ pub fn run_files(
         atomic_write(report, html.as_bytes())?;
     }
     Ok(outcome)
+}
+
+/// Moves the documents whose reading killed an earlier process (poison.rs) to the end of the
+/// inbox, keeping the name order within each group, so that they cannot hold up the others.
+fn defer_suspects(store: &Store, flow: &FlowSpec, inbox: &mut [PathBuf]) -> Result<()> {
+    let suspects = poison::suspects(store, &flow.name)?;
+    if suspects.is_empty() {
+        return Ok(());
+    }
+    let mut suspect = HashMap::new();
+    for p in inbox.iter() {
+        let sha = std::fs::read(p)
+            .map(|b| sha256_hex(&b))
+            .with_context(|| format!("cannot read {}", p.display()))?;
+        suspect.insert(p.clone(), suspects.contains(&sha));
+    }
+    inbox.sort_by_key(|p| suspect.get(p).copied().unwrap_or(false));
+    Ok(())
 }
 
 /// Natural-key duplicates skipped in the run, and its documents that could not be de-duplicated

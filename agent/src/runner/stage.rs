@@ -29,12 +29,14 @@ struct Duplicate {
 
 /// Builds the outbox rows of a document and commits them with the file's new status. Returns the
 /// status and how many of its records an earlier run already delivered (re-ingested documents).
+/// The attempt to read the document (poison.rs) is closed in the same transaction.
 pub(super) fn stage_records(
     store: &mut Store,
     run_id: &str,
     flow: &FlowSpec,
     ex: &Extraction,
     sha: &str,
+    attempt: Option<i64>,
 ) -> Result<(String, usize)> {
     let hold = flow.hold_on_failed_checks && (ex.needs_review || ex.has_failed_checks());
     let row_status = if hold { "held" } else { "pending" };
@@ -119,6 +121,7 @@ pub(super) fn stage_records(
     if let Some(why) = unkeyed {
         payload["dedupe"] = json!({ "skipped": why });
     }
+    super::poison::finish(&tx, &flow.name, sha, attempt, "staged")?;
     ledger::append(
         &tx,
         Some(run_id),

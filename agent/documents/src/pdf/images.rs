@@ -1,8 +1,8 @@
 //! Scanned pages: finds the largest image placed on a page without text, decodes it (JPEG,
 //! Flate/LZW/RLE raw samples in gray, RGB, CMYK, indexed or separation colour at 1–16 bits,
 //! CCITT G3/G4 fax) and turns it into an upright page image at its own resolution for OCR. It
-//! never renders vector content, and refuses images larger than a sane scan instead of
-//! allocating without bound. JPEG 2000 and JBIG2 have no decoder here: they fail with
+//! never renders vector content, and refuses an image whose `/Width` x `/Height` exceeds the
+//! caller's pixel budget (`DK-E0115`) before decoding it, instead of allocating without bound. JPEG 2000 and JBIG2 have no decoder here: they fail with
 //! `DK-E0113` naming the page and the filter.
 
 use super::content::{Placed, apply};
@@ -14,8 +14,6 @@ use docket_core::ocr::PageImage;
 use image::{DynamicImage, GrayImage, RgbImage, imageops};
 use lopdf::{Dictionary, Document, Object, Stream};
 
-/// Largest image accepted, in pixels (an A3 page at 1200 dpi is about 280 million).
-const MAX_PIXELS: u64 = 300_000_000;
 /// An image covering less of the page than this is a logo, not a scan.
 const MIN_COVER: f32 = 0.05;
 
@@ -35,6 +33,7 @@ pub(super) fn ocr_job(
     number: u32,
     geom: &PageGeom,
     images: &[Placed],
+    max_pixels: u64,
 ) -> Result<Option<OcrJob>, DigitiseError> {
     let corners = |p: &Placed| {
         let m = &p.ctm;
@@ -61,7 +60,7 @@ pub(super) fn ocr_job(
     if cover < MIN_COVER * geom.width * geom.height {
         return Ok(None);
     }
-    let mut img = decode(doc, best.stream, number)?;
+    let mut img = decode(doc, best.stream, number, max_pixels)?;
 
     // Turn the image upright as the page shows it: find where its x and y axes point.
     let (tl, tr, bl, _) = corners(best);
@@ -97,7 +96,7 @@ pub(super) fn ocr_job(
     if !fills_page {
         let cw = (geom.width / 72.0 * dpi).round() as u32;
         let ch = (geom.height / 72.0 * dpi).round() as u32;
-        if cw > 0 && ch > 0 && u64::from(cw) * u64::from(ch) <= MAX_PIXELS {
+        if cw > 0 && ch > 0 && u64::from(cw) * u64::from(ch) <= max_pixels {
             let tw = ((bw / 72.0 * dpi).round() as u32).max(1);
             let th = ((bh / 72.0 * dpi).round() as u32).max(1);
             if tw.abs_diff(img.width()) > img.width() / 50
@@ -175,15 +174,26 @@ fn undo_leading(
     stream_bytes(&s).ok_or_else(|| unreadable(number, "its compressed data is damaged"))
 }
 
-fn decode(doc: &Document, stream: &Stream, number: u32) -> Result<DynamicImage, DigitiseError> {
+fn decode(
+    doc: &Document,
+    stream: &Stream,
+    number: u32,
+    max_pixels: u64,
+) -> Result<DynamicImage, DigitiseError> {
     let dict = &stream.dict;
     let num = |k: &[u8]| get(doc, dict, k).and_then(as_num);
     let w = num(b"Width").unwrap_or(0.0);
     let h = num(b"Height").unwrap_or(0.0);
-    if !(w >= 1.0 && h >= 1.0) || (w as u64) * (h as u64) > MAX_PIXELS {
+    if !(w >= 1.0 && h >= 1.0 && w <= u32::MAX as f32 && h <= u32::MAX as f32) {
         return Err(unreadable(number, format!("implausible size {w} x {h}")));
     }
     let (w, h) = (w as u32, h as u32);
+    crate::image::check_budget(
+        &format!("page {number}: the scanned image"),
+        w,
+        h,
+        max_pixels,
+    )?;
     let fl = filters(doc, dict);
     let (last, leading) = match fl.split_last() {
         Some((l, rest)) => (l.as_slice(), rest),
@@ -492,7 +502,7 @@ mod tests {
             },
             data,
         );
-        let img = gray(&decode(&Document::new(), &stream, 3).unwrap());
+        let img = gray(&decode(&Document::new(), &stream, 3, u64::MAX).unwrap());
         assert_eq!(img.dimensions(), (64, 16));
         for (x, y, p) in img.enumerate_pixels() {
             assert_eq!(
@@ -519,7 +529,15 @@ mod tests {
             "Type" => "XObject", "Subtype" => "Image", "Width" => 64, "Height" => 16,
             "ColorSpace" => "DeviceGray", "BitsPerComponent" => 1,
         };
-        let img = gray(&decode(&Document::new(), &Stream::new(dict, data.clone()), 1).unwrap());
+        let img = gray(
+            &decode(
+                &Document::new(),
+                &Stream::new(dict, data.clone()),
+                1,
+                u64::MAX,
+            )
+            .unwrap(),
+        );
         assert_eq!(img.get_pixel(10, 5).0[0], 0);
         assert_eq!(img.get_pixel(40, 5).0[0], 255);
         // /Decode [1 0] inverts.
@@ -527,7 +545,7 @@ mod tests {
             "Type" => "XObject", "Subtype" => "Image", "Width" => 64, "Height" => 16,
             "ImageMask" => true, "Decode" => vec![1.into(), 0.into()],
         };
-        let img = gray(&decode(&Document::new(), &Stream::new(dict, data), 1).unwrap());
+        let img = gray(&decode(&Document::new(), &Stream::new(dict, data), 1, u64::MAX).unwrap());
         assert_eq!(img.get_pixel(10, 5).0[0], 255);
         assert_eq!(img.get_pixel(40, 5).0[0], 0);
     }
@@ -538,13 +556,25 @@ mod tests {
             "Subtype" => "Image", "Width" => 100000, "Height" => 100000,
             "ColorSpace" => "DeviceGray", "BitsPerComponent" => 8,
         };
-        let err = decode(&Document::new(), &Stream::new(dict, vec![]), 4).unwrap_err();
-        assert_eq!(err.code, ErrorCode::ImageUnreadable);
+        let err = decode(&Document::new(), &Stream::new(dict, vec![]), 4, 100_000_000).unwrap_err();
+        assert_eq!(err.code, ErrorCode::ImageTooLarge);
         assert!(err.message.contains("page 4"), "{err}");
+        assert!(
+            err.message
+                .contains("100000 x 100000 pixels (10000.0 million)"),
+            "{err}"
+        );
+        assert!(err.message.contains("budget of 100.0 million"), "{err}");
         let dict = dictionary! {
             "Subtype" => "Image", "Width" => 10, "Height" => 10, "Filter" => "JPXDecode",
         };
-        let err = decode(&Document::new(), &Stream::new(dict, vec![0; 10]), 2).unwrap_err();
+        let err = decode(
+            &Document::new(),
+            &Stream::new(dict, vec![0; 10]),
+            2,
+            u64::MAX,
+        )
+        .unwrap_err();
         assert!(err.message.contains("JPEG 2000"), "{err}");
     }
 }

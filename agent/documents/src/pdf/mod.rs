@@ -46,7 +46,7 @@ pub fn read(bytes: &[u8], opts: &DigitiseOptions) -> Result<Vec<Page>, DigitiseE
             let drawn = content::interpret_page(&doc, id, number, &geom, &mut fonts)?;
             let words = words::build(&drawn, &geom);
             let job = if words.is_empty() && !drawn.images.is_empty() {
-                images::ocr_job(&doc, number, &geom, &drawn.images)?
+                images::ocr_job(&doc, number, &geom, &drawn.images, opts.max_image_pixels)?
             } else {
                 None
             };
