@@ -167,7 +167,20 @@ pub fn extract_bank_statement(doc: &Document) -> Result<Extraction, ExtractError
     } else {
         DateOrder::DayFirst
     };
-    let order = parse::detect_order(date_texts.iter().map(String::as_str), default_order);
+    // Dates of the header block (`Period 01/01/2026 to 31/01/2026`) are evidence too: a table of
+    // typed or ISO dates says nothing about the order of the period printed above it.
+    let header_words: Vec<String> = outside
+        .iter()
+        .flat_map(|l| l.iter().flat_map(|p| p.text.split_whitespace()))
+        .map(str::to_string)
+        .collect();
+    let order = parse::detect_order(
+        date_texts
+            .iter()
+            .chain(header_words.iter())
+            .map(String::as_str),
+        default_order,
+    );
     if order != DateOrder::DayFirst {
         found = fields::Found::default();
         found.read(&to_segments(&outside), order, extractor);

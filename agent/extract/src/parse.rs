@@ -510,7 +510,9 @@ pub fn currency_code(s: &str) -> Option<String> {
 
 /// Finds the two dates of a period (`2026-01-01 to 2026-01-31`, `2026年1月1日至2026年1月31日`).
 pub fn parse_period(s: &str, order: DateOrder) -> Option<(NaiveDate, NaiveDate)> {
-    for sep in ["至", " to ", " TO ", "~", "～", " - ", "—", "–", " ― "] {
+    for sep in [
+        "至", " to ", " TO ", "~", "～", " - ", "—", "–", " ― ", " bis ", " au ", " al ", "-",
+    ] {
         if let Some((a, b)) = s.split_once(sep)
             && let (Some((da, _)), Some((db, _))) =
                 (parse_datetime(a, order), parse_datetime(b, order))
@@ -707,6 +709,10 @@ mod tests {
         );
         assert!(parse_period("01 Mar 2026 _ 31 Mar 2026", df).is_some());
         assert_eq!(parse_period("2026-03-31 3 2026-03-01", df), None);
+        assert_eq!(
+            parse_period("20260401-20260430", df).map(|(a, b)| (a.to_string(), b.to_string())),
+            Some(("2026-04-01".into(), "2026-04-30".into()))
+        );
         assert_eq!(parse_period("2026-03-01", df), None);
     }
 
