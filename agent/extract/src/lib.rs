@@ -5,6 +5,7 @@
 
 pub mod checks;
 pub mod fields;
+pub mod headerless;
 pub mod layout;
 pub mod parse;
 pub mod reading;
@@ -76,6 +77,11 @@ pub fn extract_bank_statement(doc: &Document) -> Result<Extraction, ExtractError
     let extractor = if from_pages { "layout" } else { "sheet" };
     let (areas, outside): (Vec<Area>, Vec<Vec<Piece>>) = if from_pages {
         let (a, o) = layout::areas(doc);
+        // No header anywhere: the columns may still be read from the value lines.
+        let (a, o, inferred) = match (a.is_empty(), headerless::areas(doc)) {
+            (true, Some((a, o))) => (a, o, true),
+            _ => (a, o, false),
+        };
         let a = a
             .into_iter()
             .map(|a| {
@@ -98,7 +104,7 @@ pub fn extract_bank_statement(doc: &Document) -> Result<Extraction, ExtractError
                     roles,
                     rows: a.rows,
                     row_pieces: a.row_pieces,
-                    inferred: false,
+                    inferred,
                     from_content: Vec::new(),
                 }
             })
@@ -368,7 +374,7 @@ pub fn extract_bank_statement(doc: &Document) -> Result<Extraction, ExtractError
             name: "header_inferred".into(),
             status: CheckStatus::Pass,
             message: format!(
-                "sheet {} has no header row; column roles were inferred from the cells (the balance column by running-balance consistency): {:?}",
+                "table {} has no header the reader can name; column roles were inferred from the cells (the balance column by running-balance consistency): {:?}",
                 ai + 1,
                 a.roles
             ),

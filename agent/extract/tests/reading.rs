@@ -328,3 +328,86 @@ fn a_different_number_is_never_repaired_into_the_balance_difference() {
     assert!(x.checks.iter().all(|c| c.name != "amount_from_balance"));
     assert_eq!(check(&x, "running_balance").status, CheckStatus::Fail);
 }
+
+#[test]
+fn a_page_without_a_header_is_read_from_its_value_lines_and_confirmed_by_the_balances() {
+    // Column captions in a language the vocabulary does not know (and drawn as an image in many
+    // real statements): only the value lines say what the columns are.
+    let rows = vec![
+        line(
+            100.0,
+            &[
+                (40.0, "Dátum"),
+                (120.0, "Leírás"),
+                (-400.0, "Terhelés"),
+                (-470.0, "Jóváírás"),
+                (-540.0, "Egyenleg"),
+            ],
+        ),
+        line(
+            120.0,
+            &[
+                (40.0, "01/06/2026"),
+                (120.0, "Fizetés"),
+                (-470.0, "900.00"),
+                (-540.0, "1,000.00"),
+            ],
+        ),
+        line(
+            135.0,
+            &[
+                (40.0, "02/06/2026"),
+                (120.0, "Kávé"),
+                (-400.0, "4.00"),
+                (-540.0, "996.00"),
+            ],
+        ),
+        line(
+            150.0,
+            &[
+                (40.0, "03/06/2026"),
+                (120.0, "Bérleti díj"),
+                (-400.0, "500.00"),
+                (-540.0, "496.00"),
+            ],
+        ),
+        line(
+            165.0,
+            &[
+                (40.0, "04/06/2026"),
+                (120.0, "Visszatérítés"),
+                (-470.0, "4.00"),
+                (-540.0, "500.00"),
+            ],
+        ),
+    ];
+    let x = extract_bank_statement(&pages_doc("hu.pdf", vec![page(1, rows)])).unwrap();
+    assert_eq!(amounts(&x), ["900.00", "-4.00", "-500.00", "4.00"]);
+    assert_eq!(check(&x, "running_balance").status, CheckStatus::Pass);
+    assert_eq!(check(&x, "header_inferred").status, CheckStatus::Pass);
+    assert!(!x.needs_review, "{:?}", x.checks);
+}
+
+#[test]
+fn a_headerless_page_without_balances_is_not_guessed() {
+    let rows = vec![
+        line(
+            120.0,
+            &[(40.0, "01/06/2026"), (120.0, "Fizetés"), (-470.0, "900.00")],
+        ),
+        line(
+            135.0,
+            &[(40.0, "02/06/2026"), (120.0, "Kávé"), (-400.0, "4.00")],
+        ),
+        line(
+            150.0,
+            &[
+                (40.0, "03/06/2026"),
+                (120.0, "Bérleti díj"),
+                (-400.0, "500.00"),
+            ],
+        ),
+    ];
+    let e = extract_bank_statement(&pages_doc("hu.pdf", vec![page(1, rows)])).unwrap_err();
+    assert_eq!(e.code, docket_core::ErrorCode::NoStatementFound);
+}
