@@ -304,6 +304,46 @@ pub fn extract_bank_statement(doc: &Document) -> Result<Extraction, ExtractError
     let repair = reading::repair_from_balances(&mut records, &mut totals);
     let mut checks = checks::run(&found.fields, &records, &totals);
     checks.extend(repair);
+    let loose: Vec<usize> = (0..records.len())
+        .filter(|i| records[*i].loose.is_some())
+        .collect();
+    if !loose.is_empty() {
+        let confirmed = checks
+            .iter()
+            .any(|c| c.name == "running_balance" && c.status == CheckStatus::Pass);
+        let texts: Vec<String> = loose
+            .iter()
+            .take(10)
+            .map(|i| {
+                format!(
+                    "record {i} \"{}\"",
+                    records[*i].loose.clone().unwrap_or_default()
+                )
+            })
+            .collect();
+        checks.push(docket_core::Check {
+            name: "ocr_amounts".into(),
+            status: if confirmed {
+                CheckStatus::Pass
+            } else {
+                CheckStatus::Fail
+            },
+            message: if confirmed {
+                format!(
+                    "{} amounts OCR misprinted were read by their digit grouping and confirmed by the running balances: {}",
+                    loose.len(),
+                    texts.join(", ")
+                )
+            } else {
+                format!(
+                    "{} amounts OCR misprinted were read by their digit grouping and nothing confirms them: {}. Check them against the document",
+                    loose.len(),
+                    texts.join(", ")
+                )
+            },
+            records: loose,
+        });
+    }
     if !undated.is_empty() {
         checks.push(docket_core::Check {
             name: "undated_rows".into(),

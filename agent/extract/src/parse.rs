@@ -167,6 +167,44 @@ pub fn is_identifier(raw: &str) -> bool {
     digits.len() >= 10 || (digits.len() >= 3 && digits.starts_with('0'))
 }
 
+/// Reads an amount as OCR misprints it, when [`parse_amount`] refuses the text: stray marks at
+/// the ends (`°`, `"`, an unpaired bracket), and any of `. , : ; -` standing for the decimal
+/// point before the last two digits and for the thousands separators before groups of three
+/// (`157-01)` → 157.01, `1:233:38` → 1233.38, `6:37.` → 6.37). Returns `None` unless the digits
+/// group exactly so; the caller must have the value confirmed (running balances) or flag it.
+pub fn parse_amount_ocr(raw: &str) -> Option<(Decimal, Option<Marker>)> {
+    if let Some(x) = parse_amount(raw) {
+        return Some(x);
+    }
+    let t = raw.trim();
+    let negative = t.starts_with('-') || (t.starts_with('(') && t.contains(')'));
+    let core: String = t
+        .trim_matches(|c: char| !c.is_ascii_digit())
+        .chars()
+        .collect();
+    if core.is_empty()
+        || !core
+            .chars()
+            .all(|c| c.is_ascii_digit() || ".,:;-".contains(c))
+    {
+        return None;
+    }
+    let parts: Vec<&str> = core.split(['.', ',', ':', ';', '-']).collect();
+    let (frac, int) = parts.split_last()?;
+    if frac.len() != 2 || int.is_empty() {
+        return None;
+    }
+    if int[0].is_empty() || int[0].len() > 3 && int.len() > 1 {
+        return None;
+    }
+    if int[1..].iter().any(|g| g.len() != 3) {
+        return None;
+    }
+    let digits = format!("{}.{frac}", int.concat());
+    let v = Decimal::from_str(&digits).ok()?;
+    Some((if negative { -v } else { v }, None))
+}
+
 /// Turns `1,234.56`, `1 234.56`, `1.234,56`, `1 234,56` into `1234.56`; refuses text whose
 /// separators do not follow a thousands grouping.
 fn normalise_number(t: &str) -> Option<String> {
@@ -571,6 +609,12 @@ mod tests {
             Some(Some(Marker::Debit))
         );
         assert_eq!(amt("--"), None);
+        let ocr = |s: &str| parse_amount_ocr(s).map(|(d, _)| d.to_string());
+        assert_eq!(ocr("157-01)").as_deref(), Some("157.01"));
+        assert_eq!(ocr("1:233:38").as_deref(), Some("1233.38"));
+        assert_eq!(ocr("6:37.").as_deref(), Some("6.37"));
+        assert_eq!(ocr("801-3375"), None);
+        assert_eq!(ocr("2026-05-05"), None);
         assert_eq!(amt("1000345234234223\t"), None, "an order number");
         assert_eq!(amt("=\"1234.50\""), None, "a text formula");
         assert_eq!(amt("00042"), None);

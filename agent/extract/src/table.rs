@@ -158,6 +158,8 @@ pub struct Record {
     /// for `5.11`) while the row prints a balance: the amount is `0` until the running balance
     /// supplies it ([`crate::reading::repair_from_balances`]), and the record goes to review.
     pub amount_unread: Option<String>,
+    /// The amount or balance was read by the OCR-tolerant parser from this printed text.
+    pub loose: Option<String>,
 }
 
 /// A printed totals row.
@@ -240,7 +242,22 @@ fn money(
         .iter()
         .enumerate()
         .filter(|(_, r)| **r == role)
-        .find_map(|(i, _)| parse::parse_amount(&cell_text(&cells[i])).map(|(d, m)| (d, m, i)))
+        .find_map(|(i, _)| {
+            let text = cell_text(&cells[i]);
+            // OCR misprints separators (`157-01)`); such readings are marked and must be
+            // confirmed by the balances (see the `ocr_amounts` check).
+            let ocr = cells[i].iter().any(|p| p.confidence < 1.0);
+            parse::parse_amount(&text)
+                .or_else(|| ocr.then(|| parse::parse_amount_ocr(&text)).flatten())
+                .map(|(d, m)| (d, m, i))
+        })
+}
+
+/// Whether a money cell was read only by the OCR-tolerant parser.
+fn loosely_read(cells: &[Vec<Piece>], i: usize) -> Option<String> {
+    let text = cell_text(&cells[i]);
+    (parse::parse_amount(&text).is_none() && parse::parse_amount_ocr(&text).is_some())
+        .then_some(text)
 }
 
 /// Amounts in `Amount` columns printed with a credit mark (`CR`, a leading `+`) and with a debit
@@ -606,6 +623,12 @@ fn record(
         }
         None => ctx.currency.clone(),
     };
+    let loose = loosely_read(cells, amount_col).or_else(|| {
+        roles
+            .iter()
+            .position(|r| *r == Role::Balance)
+            .and_then(|b| loosely_read(cells, b))
+    });
     let amount = parse::with_minor_units(amount, currency.as_deref());
     let balance = balance.map(|b| parse::with_minor_units(b, currency.as_deref()));
     Some(Record {
@@ -624,6 +647,7 @@ fn record(
         year_inferred,
         date_carried: false,
         amount_unread,
+        loose,
     })
 }
 

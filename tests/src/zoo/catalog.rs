@@ -903,6 +903,110 @@ const DRAFTS: &[Draft] = &[
             l.currency = "EUR";
         },
     ),
+    // 39–44: scans of more money conventions and layouts (OCR meets every convention in
+    // both halves).
+    d(
+        "trailing-minus",
+        Zh,
+        Scan,
+        Money::TrailingMinus,
+        Slash,
+        "date time desc amt bal cp",
+        |l| l.transactions = 16,
+    ),
+    d(
+        "trailing-minus",
+        En,
+        Scan,
+        Money::TrailingMinus,
+        Dotted,
+        "date desc amt bal",
+        |l| l.transactions = 20,
+    ),
+    d(
+        "dir-drcr",
+        En,
+        Scan,
+        Money::DirectionColumn(Direction::CrDr),
+        Iso,
+        "date desc amt dir bal",
+        |l| l.transactions = 20,
+    ),
+    d(
+        "dir-shouru",
+        Zh,
+        Scan,
+        Money::DirectionColumn(Direction::ShouRuZhiChu),
+        Iso,
+        "date desc dir amt bal",
+        |l| l.transactions = 16,
+    ),
+    d(
+        "value-date",
+        Zh,
+        Scan,
+        SIGNED,
+        Iso,
+        "date valdate desc amt bal cp",
+        |l| l.transactions = 16,
+    ),
+    d(
+        "value-date",
+        En,
+        Scan,
+        SPLIT,
+        Dmy,
+        "date valdate desc out in bal",
+        |l| l.transactions = 20,
+    ),
+    d(
+        "2line-headers",
+        Zh,
+        Scan,
+        SPLIT,
+        Iso,
+        "date desc cp in out bal",
+        |l| {
+            l.wrap_headers = true;
+            l.transactions = 16;
+        },
+    ),
+    d(
+        "2line-headers",
+        En,
+        Scan,
+        SPLIT,
+        DayMon,
+        "date desc out in bal",
+        |l| {
+            l.wrap_headers = true;
+            l.transactions = 20;
+        },
+    ),
+    d(
+        "newest-first",
+        Zh,
+        Scan,
+        SPLIT,
+        Iso,
+        "date time desc cp out in bal",
+        |l| {
+            l.newest_first = true;
+            l.transactions = 16;
+        },
+    ),
+    d(
+        "newest-first",
+        En,
+        Scan,
+        SPLIT,
+        DayMon,
+        "date desc out in bal",
+        |l| {
+            l.newest_first = true;
+            l.transactions = 20;
+        },
+    ),
 ];
 
 /// Every layout of the zoo, in catalogue order (`index` = position).
