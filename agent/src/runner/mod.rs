@@ -44,7 +44,8 @@ pub struct RunOutcome {
     pub run_id: String,
     /// `succeeded`, `review` (some documents need a person), or `failed` (a sink was unreachable).
     pub status: String,
-    /// Files seen in the inbox.
+    /// Files the run took from the inbox (a resumed run counts those it finished before the
+    /// interruption too).
     pub files: usize,
     /// Files delivered and moved to done/.
     pub done: usize,
@@ -52,7 +53,8 @@ pub struct RunOutcome {
     pub review: usize,
     /// Files quarantined.
     pub quarantined: usize,
-    /// Records newly written across sinks.
+    /// Records newly written across sinks (a resumed run adds the records it had marked written
+    /// before the interruption).
     pub written: usize,
     /// Records a sink already had (idempotent re-delivery).
     pub duplicates: usize,
@@ -292,6 +294,13 @@ pub fn run_files(
         report: flow.report.clone(),
         llm: None,
     };
+    if resumed {
+        outcome.written = store.conn().query_row(
+            "SELECT COUNT(*) FROM outbox WHERE run_id = ?1 AND status = 'written'",
+            params![run_id],
+            |r| r.get::<_, i64>(0),
+        )? as usize;
+    }
     let schema = pipeline::resolve_schema(&flow.schema)?;
     let opts = DigitiseOptions {
         password: flow.password.clone(),
@@ -346,7 +355,6 @@ pub fn run_files(
             if crashed.len() >= poison::LIMIT {
                 let (f, attempts) = poison::failure(&shown, &crashed);
                 quarantine(store, &run_id, flow, path, &sha, &f, None, Some(attempts))?;
-                outcome.quarantined += 1;
                 pb.inc(1);
                 continue;
             }
@@ -382,7 +390,6 @@ pub fn run_files(
                 }
                 Err(f) => {
                     quarantine(store, &run_id, flow, path, &sha, &f, Some(attempt), None)?;
-                    outcome.quarantined += 1;
                     pb.inc(1);
                     continue;
                 }
@@ -433,7 +440,6 @@ pub fn run_files(
                 Delivery::Rejected { message } => {
                     let f = Failure::new(ErrorCode::SinkRejected, format!("{shown}: {message}"));
                     quarantine(store, &run_id, flow, path, &sha, &f, None, None)?;
-                    outcome.quarantined += 1;
                     delivered = false;
                     status = "quarantined".into();
                     break;
@@ -443,11 +449,6 @@ pub fn run_files(
         if delivered && (status == "extracted" || status == "review" || status == "delivered") {
             let final_status = if status == "review" { "review" } else { "done" };
             finish_file(store, &run_id, flow, path, &sha, final_status)?;
-            if final_status == "review" {
-                outcome.review += 1;
-            } else {
-                outcome.done += 1;
-            }
         }
         pb.inc(1);
     }
@@ -460,8 +461,14 @@ pub fn run_files(
         outcome.alerts = screen_run(store, &run_id, sc, pack)?;
     }
 
-    // From the store, not counted on the way: a resumed run counts the documents staged before
-    // the interruption too.
+    // From the store, not counted on the way: a resumed run counts the documents it finished or
+    // staged before the interruption too (a document held for review before a crash makes the
+    // resumed run's status `review`).
+    let files = file_counts(store, &run_id)?;
+    outcome.files = outcome.files.max(files.total);
+    outcome.done = files.done;
+    outcome.review = files.review;
+    outcome.quarantined = files.quarantined;
     (outcome.natural_duplicates, outcome.not_deduplicated) = dedupe_counts(store, &run_id)?;
     outcome.llm = llm.as_ref().map(LlmUsage::of);
     outcome.status = if outcome.pending > 0 {
@@ -510,6 +517,33 @@ fn defer_suspects(store: &Store, flow: &FlowSpec, inbox: &mut [PathBuf]) -> Resu
     }
     inbox.sort_by_key(|p| suspect.get(p).copied().unwrap_or(false));
     Ok(())
+}
+
+/// How many of a run's files there are in all and in each final state.
+struct FileCounts {
+    total: usize,
+    done: usize,
+    review: usize,
+    quarantined: usize,
+}
+
+fn file_counts(store: &Store, run_id: &str) -> Result<FileCounts> {
+    Ok(store.conn().query_row(
+        "SELECT COUNT(*),
+                COALESCE(SUM(status = 'done'), 0),
+                COALESCE(SUM(status = 'review'), 0),
+                COALESCE(SUM(status = 'quarantined'), 0)
+           FROM files WHERE run_id = ?1",
+        params![run_id],
+        |r| {
+            Ok(FileCounts {
+                total: r.get::<_, i64>(0)? as usize,
+                done: r.get::<_, i64>(1)? as usize,
+                review: r.get::<_, i64>(2)? as usize,
+                quarantined: r.get::<_, i64>(3)? as usize,
+            })
+        },
+    )?)
 }
 
 /// Natural-key duplicates skipped in the run, and its documents that could not be de-duplicated
