@@ -398,6 +398,9 @@ pub fn run(g: &Global, args: &RunArgs) -> Result<i32> {
         if let Some(r) = &outcome.report {
             println!("report: {}", r.display());
         }
+        if let Some(r) = &outcome.latest_report {
+            println!("latest report: {}", r.display());
+        }
     }
     Ok(outcome.exit_code())
 }

@@ -75,8 +75,13 @@ pub struct RunOutcome {
     pub released: usize,
     /// Whether this run resumed an interrupted one.
     pub resumed: bool,
-    /// The HTML report, if the flow has one.
+    /// This run's HTML report, if the flow has one: `<report dir>/<run id>/<report file name>`,
+    /// never overwritten by a later run.
     pub report: Option<PathBuf>,
+    /// The flow's configured report path, a copy of the latest report of a run that took
+    /// documents (a run with nothing to do leaves it alone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latest_report: Option<PathBuf>,
     /// What the extract step's language model cost in this run (left out without one).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub llm: Option<LlmUsage>,
@@ -291,7 +296,8 @@ pub fn run_files(
         alerts: 0,
         released: 0,
         resumed,
-        report: flow.report.clone(),
+        report: flow.report.as_deref().map(|r| run_report_path(r, &run_id)),
+        latest_report: flow.report.clone(),
         llm: None,
     };
     if resumed {
@@ -494,9 +500,13 @@ pub fn run_files(
         tx.commit()?;
     }
     ledger::write_head(store)?;
-    if let Some(report) = &flow.report {
+    if let (Some(latest), Some(own)) = (&flow.report, &outcome.report) {
         let html = crate::report::render_run(store, &run_id)?;
-        atomic_write(report, html.as_bytes())?;
+        atomic_write(own, html.as_bytes())?;
+        // An empty tick must not hide the summary of the run that did the work.
+        if outcome.files > 0 || outcome.released > 0 || !latest.exists() {
+            atomic_write(latest, html.as_bytes())?;
+        }
     }
     Ok(outcome)
 }
@@ -517,6 +527,20 @@ fn defer_suspects(store: &Store, flow: &FlowSpec, inbox: &mut [PathBuf]) -> Resu
     }
     inbox.sort_by_key(|p| suspect.get(p).copied().unwrap_or(false));
     Ok(())
+}
+
+/// Where a run's own report goes: the configured report's folder, then the run id, then the
+/// configured file name (`reports/summary.html` → `reports/<run id>/summary.html`).
+fn run_report_path(configured: &Path, run_id: &str) -> PathBuf {
+    let name = configured
+        .file_name()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("summary.html"));
+    configured
+        .parent()
+        .unwrap_or_else(|| Path::new("."))
+        .join(run_id)
+        .join(name)
 }
 
 /// How many of a run's files there are in all and in each final state.
