@@ -302,6 +302,8 @@ pub fn flow_from_plan(plan: &Plan, file: &Path) -> Result<FlowSpec> {
 
 /// Runs `docket run`.
 pub fn run(g: &Global, args: &RunArgs) -> Result<i32> {
+    // A child of `docket daemon` dies with it, so a killed daemon never leaves a second writer.
+    crate::daemon::exec::die_with_parent()?;
     if args.headless {
         crate::runner::ui::force_headless();
     }
