@@ -600,6 +600,37 @@ steps:
     Ok(())
 }
 
+/// `docket run --check` reads the schedule's calendar like the daemon does: a calendar file that
+/// does not exist is refused (exit 2, W037) at the line and column of `calendar:`.
+#[test]
+fn run_check_refuses_a_calendar_that_does_not_exist() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let flow = dir.path().join("daily.yaml");
+    std::fs::write(
+        &flow,
+        r#"version: 1
+name: daily-0930
+schedule:
+  cron: "0 30 9 * * *"
+  timezone: Asia/Shanghai
+  calendar: calendars/nowhere.yaml
+  days: working
+steps:
+  - id: inbox
+    ingest: { path: inbox, done: done, quarantine: quarantine }
+  - id: read
+    extract: { from: inbox, schema: bank_statement }
+"#,
+    )?;
+    let f = flow.display().to_string();
+    let o = docket(&["run", "--check", &f], &[])?;
+    assert_eq!(o.status.code(), Some(2), "{}{}", out(&o), err(&o));
+    let e = err(&o);
+    assert!(e.contains(&format!("{f}:6:13")), "line and column: {e}");
+    assert!(e.contains("W037") && e.contains("nowhere.yaml"), "{e}");
+    Ok(())
+}
+
 #[test]
 fn a_paused_flow_records_its_ticks_as_skipped_until_resumed() -> Result<()> {
     let dir = tempfile::tempdir()?;
