@@ -101,6 +101,13 @@ fn scripted_openai_server(
             addr_tx.send(listener.local_addr().unwrap()).unwrap();
             let app = Router::new()
                 .route("/v1/chat/completions", post(chat))
+                // Like llama-cpp-python: one model, listed under its file's path.
+                .route(
+                    "/v1/models",
+                    axum::routing::get(|| async {
+                        axum::Json(json!({"object": "list", "data": [{"id": "/models/scripted.gguf", "object": "model"}]}))
+                    }),
+                )
                 .with_state(state);
             axum::serve(listener, app)
                 .with_graceful_shutdown(async {
@@ -733,5 +740,114 @@ fn a_gguf_model_in_a_build_without_the_feature_is_a_precise_error() -> Result<()
         "{}",
         err(&o)
     );
+    Ok(())
+}
+
+/// A loopback port where nothing listens (bound, then released).
+fn closed_port_url() -> Result<String> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = l.local_addr()?;
+    drop(l);
+    Ok(format!("http://{addr}/v1"))
+}
+
+fn doctor_extractors(data: &Path) -> Result<(Option<i32>, Value)> {
+    let d = docket(
+        &[
+            "--data-dir",
+            &data.display().to_string(),
+            "--json",
+            "doctor",
+        ],
+        &[("DOCKET_LLM_URL", ""), ("DOCKET_LLM_MODEL", "")],
+    )?;
+    let v: Value = serde_json::from_str(out(&d).trim())?;
+    let x = v["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["check"] == "extractors"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    Ok((d.status.code(), x))
+}
+
+/// `docket doctor` asks the configured endpoint for its models: nothing listening there, or a
+/// server that lists other models than the configured one, fails the extractors check; the
+/// scripted stand-in (one model, like llama-cpp-python) passes. `docket extract` with no
+/// endpoint answering exits 3 (DK-E0307, an outside system), not 2.
+#[test]
+fn doctor_probes_the_endpoint_and_extract_exits_3_when_it_does_not_answer() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data)?;
+    let down = closed_port_url()?;
+    std::fs::write(
+        data.join("config.toml"),
+        format!("[llm]\nurl = \"{down}\"\nmodel = \"gemma-3-270m\"\n"),
+    )?;
+    let (code, x) = doctor_extractors(&data)?;
+    assert_eq!(x["status"], "fail", "{x}");
+    assert_ne!(code, Some(0));
+    assert!(
+        x["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("connection failed"),
+        "{x}"
+    );
+    assert!(
+        x["fix"].as_str().unwrap_or("").contains("installer/llm.sh"),
+        "{x}"
+    );
+
+    let srv = scripted_openai_server(invoice_answer("1200.00"));
+    std::fs::write(
+        data.join("config.toml"),
+        format!("[llm]\nurl = \"{}\"\nmodel = \"gemma-3-270m\"\n", srv.url),
+    )?;
+    let (_, x) = doctor_extractors(&data)?;
+    assert_eq!(x["status"], "ok", "{x}");
+
+    // A server listing several models, none of them ours.
+    let many = common::serve_loopback(Router::new().route(
+        "/v1/models",
+        axum::routing::get(|| async {
+            axum::Json(
+                json!({"object": "list", "data": [{"id": "llama-3-8b"}, {"id": "qwen-2.5-7b"}]}),
+            )
+        }),
+    ))?;
+    std::fs::write(
+        data.join("config.toml"),
+        format!("[llm]\nurl = \"http://{many}/v1\"\nmodel = \"gemma-3-270m\"\n"),
+    )?;
+    let (_, x) = doctor_extractors(&data)?;
+    assert_eq!(x["status"], "fail", "{x}");
+    assert!(
+        x["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("does not serve the model 'gemma-3-270m'"),
+        "{x}"
+    );
+
+    let pdf = dir.path().join("inv.pdf");
+    std::fs::write(&pdf, invoice_pdf("Original")?)?;
+    let o = docket(
+        &[
+            "--data-dir",
+            &data.display().to_string(),
+            "extract",
+            "--schema",
+            "invoice",
+            "--llm-url",
+            &down,
+            "--llm-model",
+            "gemma-3-270m",
+            &pdf.display().to_string(),
+        ],
+        &[],
+    )?;
+    assert_eq!(o.status.code(), Some(3), "{}", err(&o));
+    assert!(err(&o).contains("DK-E0307"), "{}", err(&o));
     Ok(())
 }

@@ -544,6 +544,63 @@ impl LlmClient {
         }
     }
 
+    /// Checks that the endpoint answers and serves the configured model: one `GET {base}/models`
+    /// (OpenAI-compatible servers list their models there) with a short timeout, no retries.
+    /// Returns the models the server lists. An in-process model is not probed (empty list).
+    pub fn probe(&self, timeout: Duration) -> Result<Vec<String>, LlmError> {
+        if self.in_process() {
+            return Ok(Vec::new());
+        }
+        let unavailable = |last: String| LlmError::Unavailable {
+            url: self.url(),
+            tries: 1,
+            last,
+        };
+        let mut req = self
+            .http
+            .get(format!("{}/models", self.cfg.base_url))
+            .timeout(timeout);
+        if let Some(ApiKey(k)) = &self.cfg.api_key {
+            req = req.bearer_auth(k);
+        }
+        let resp = req.send().map_err(|e| {
+            unavailable(if e.is_timeout() {
+                format!("no answer within {timeout:?}")
+            } else {
+                format!("connection failed: {}", e.without_url())
+            })
+        })?;
+        let status = resp.status();
+        let text = resp
+            .text()
+            .map_err(|e| unavailable(format!("answer unreadable: {}", e.without_url())))?;
+        if !status.is_success() {
+            return Err(unavailable(format!(
+                "GET /models answered HTTP {}: {}",
+                status.as_u16(),
+                excerpt(&text)
+            )));
+        }
+        let models: Vec<String> = serde_json::from_str::<Value>(&text)
+            .ok()
+            .and_then(|v| v.get("data").and_then(Value::as_array).cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|m| m.get("id").and_then(Value::as_str).map(str::to_owned))
+            .collect();
+        // Servers that serve one model answer to any name (llama-cpp-python lists the file's
+        // path); a list that names several models must name ours.
+        if models.len() > 1 && !models.iter().any(|m| m == &self.cfg.model) {
+            return Err(LlmError::Config(format!(
+                "the endpoint {} does not serve the model '{}' (it lists {})",
+                self.url(),
+                self.cfg.model,
+                models.join(", ")
+            )));
+        }
+        Ok(models)
+    }
+
     /// Asks for a JSON answer conforming to `schema`; re-asks with the problems when it does not.
     pub fn chat_json(
         &self,

@@ -93,7 +93,8 @@ pub fn run(g: &Global, args: &ExtractArgs) -> anyhow::Result<i32> {
                 }
             }
             Err(f) => {
-                exit = 2;
+                // The code's class decides: bad input 2, an outside system (the LLM endpoint) 3.
+                exit = exit.max(f.code.class().exit_code());
                 if g.json {
                     let v = serde_json::json!({
                         "source": { "path": path.display().to_string() },
