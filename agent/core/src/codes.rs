@@ -44,6 +44,17 @@ macro_rules! codes {
             /// Every code, in order.
             pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
 
+            /// The first registered code a message names (`DK-E0603: run … never finished`), so
+            /// the hint under a message points at the page that explains it.
+            pub fn named_in(message: &str) -> Option<ErrorCode> {
+                message
+                    .match_indices("DK-E")
+                    .find_map(|(i, _)| {
+                        let code = message.get(i..i + 8)?;
+                        Self::ALL.iter().copied().find(|c| c.code() == code)
+                    })
+            }
+
             /// The code as printed, e.g. `DK-E0101`.
             pub fn code(self) -> &'static str {
                 match self { $(ErrorCode::$variant => $code),* }
@@ -204,5 +215,17 @@ mod tests {
         }
         assert_eq!("e0102".parse::<ErrorCode>(), Ok(ErrorCode::EmptyFile));
         assert_eq!(ErrorCode::SinkUnavailable.class().exit_code(), 3);
+    }
+
+    #[test]
+    fn a_message_names_its_code() {
+        let m = "record 3f refused: DK-E0603: run R started entering this record";
+        assert_eq!(ErrorCode::named_in(m), Some(ErrorCode::UiEntryInDoubt));
+        assert_eq!(
+            ErrorCode::named_in("DK-E9999 then DK-E0602"),
+            Some(ErrorCode::UiStepFailed)
+        );
+        assert_eq!(ErrorCode::named_in("constraint failed"), None);
+        assert_eq!(ErrorCode::named_in("ends in DK-E06"), None);
     }
 }

@@ -433,8 +433,12 @@ pub fn run_files(
                         status = "review".into();
                         pb.suspend(|| {
                             for m in &refused {
+                                // A refusal that names its own code (a UI record in doubt,
+                                // DK-E0603; a skipped record, DK-E0602) is explained by it.
+                                let code =
+                                    ErrorCode::named_in(m).unwrap_or(ErrorCode::SinkRejected);
                                 eprintln!(
-                                    "error: {}: {shown}: {m}\n  help: run `docket explain DK-E0302`",
+                                    "error: {}: {shown}: {m}\n  help: run `docket explain {code}`",
                                     w.step_id
                                 );
                             }
