@@ -455,7 +455,7 @@ impl Script {
 
     /// Writes the script as YAML.
     pub fn to_yaml(&self) -> String {
-        serde_yaml_ng::to_string(self).unwrap_or_default()
+        flow_numeric_lists(&serde_yaml_ng::to_string(self).unwrap_or_default())
     }
 
     /// Rules serde cannot express, as "step N (name): problem" lines.
@@ -517,6 +517,49 @@ impl Script {
         });
         needs
     }
+}
+
+/// Writes every list of numbers (coordinates, offsets, screen sizes) in flow style on its key's
+/// line (`at: [200, 60]`) instead of one line per number, so a person can read and edit a
+/// recorded script. Other lists keep the block style.
+fn flow_numeric_lists(yaml: &str) -> String {
+    let lines: Vec<&str> = yaml.lines().collect();
+    let number = |t: &str| !t.is_empty() && t.parse::<f64>().is_ok();
+    let mut out = String::with_capacity(yaml.len());
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        if let Some(key_part) = line.strip_suffix(':') {
+            // The column where the key starts (after the indent and a `- ` item mark).
+            let indent = key_part.len() - key_part.trim_start().len();
+            let col = if key_part.trim_start().starts_with("- ") {
+                indent + 2
+            } else {
+                indent
+            };
+            let mut items = Vec::new();
+            let mut j = i + 1;
+            while let Some(next) = lines.get(j) {
+                let item_indent = next.len() - next.trim_start().len();
+                match next.trim_start().strip_prefix("- ") {
+                    Some(v) if (item_indent == col || item_indent == col + 2) && number(v) => {
+                        items.push(v);
+                        j += 1;
+                    }
+                    _ => break,
+                }
+            }
+            if !items.is_empty() {
+                out.push_str(&format!("{line} [{}]\n", items.join(", ")));
+                i = j;
+                continue;
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+        i += 1;
+    }
+    out
 }
 
 fn walk<'a>(steps: &'a [Step], f: &mut dyn FnMut(&'a Step)) {
