@@ -483,7 +483,6 @@ fn target(
     Ok(strong.then_some(t))
 }
 
-#[allow(clippy::too_many_arguments)]
 /// Gives each recorded step a short name a person can read: `click "OK"` (the element's text,
 /// else its label), `type into "Amount"` (the field the last click chose), `key Tab`.
 fn name_steps(steps: &mut [Step]) {
@@ -522,6 +521,7 @@ fn name_steps(steps: &mut [Step]) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn write(
     out: &Path,
     display: &str,

@@ -270,13 +270,13 @@ pub fn run_files(
             (id, false)
         }
     };
-    if let Some((tick_flow, at)) = crate::daemon::exec::served_tick() {
-        if tick_flow == flow.name {
-            store.conn().execute(
-                "INSERT OR IGNORE INTO tick_runs (flow, fire_at, run_id) VALUES (?1, ?2, ?3)",
-                params![tick_flow, at, run_id],
-            )?;
-        }
+    if let Some((tick_flow, at)) = crate::daemon::exec::served_tick()
+        && tick_flow == flow.name
+    {
+        store.conn().execute(
+            "INSERT OR IGNORE INTO tick_runs (flow, fire_at, run_id) VALUES (?1, ?2, ?3)",
+            params![tick_flow, at, run_id],
+        )?;
     }
     tracing::info!(run = %run_id, resumed, "run started");
 
