@@ -113,6 +113,7 @@ pub fn llm_failure(doc: &str, e: LlmError) -> Failure {
     let code = match &e {
         LlmError::Unavailable { .. } => ErrorCode::LlmUnavailable,
         LlmError::InvalidAnswer { .. } => ErrorCode::LlmAnswerInvalid,
+        LlmError::Truncated { .. } => ErrorCode::LlmAnswerTruncated,
         LlmError::Refused { .. } | LlmError::Config(_) => ErrorCode::LlmMisconfigured,
     };
     Failure::new(code, format!("{doc}: {e}"))

@@ -169,6 +169,15 @@ CREATE TABLE IF NOT EXISTS ticks (
     PRIMARY KEY (flow, fire_at)
 );
 
+-- The runs each daemon tick caused (a tick retried or resumed after a crash may cause several);
+-- written by the child run itself when it starts or resumes, so a killed run is linked too.
+CREATE TABLE IF NOT EXISTS tick_runs (
+    flow        TEXT NOT NULL,
+    fire_at     TEXT NOT NULL,
+    run_id      TEXT NOT NULL,
+    PRIMARY KEY (flow, fire_at, run_id)
+);
+
 CREATE TABLE IF NOT EXISTS ledger (
     seq         INTEGER PRIMARY KEY,
     ts          TEXT NOT NULL,

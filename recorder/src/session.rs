@@ -483,6 +483,44 @@ fn target(
     Ok(strong.then_some(t))
 }
 
+/// Gives each recorded step a short name a person can read: `click "OK"` (the element's text,
+/// else its label), `type into "Amount"` (the field the last click chose), `key Tab`.
+fn name_steps(steps: &mut [Step]) {
+    fn quoted(s: &str) -> String {
+        let s = s.trim();
+        let short: String = s.chars().take(30).collect();
+        let more = if s.chars().count() > 30 { "…" } else { "" };
+        format!("\"{}{more}\"", short.replace('"', "'"))
+    }
+    let mut field: Option<String> = None;
+    for step in steps {
+        let name = match &step.action {
+            StepAction::Click(t) | StepAction::DoubleClick(t) | StepAction::RightClick(t) => {
+                let verb = match &step.action {
+                    StepAction::DoubleClick(_) => "double_click",
+                    StepAction::RightClick(_) => "right_click",
+                    _ => "click",
+                };
+                field = t.label.clone().or_else(|| t.text.clone());
+                match t.text.as_deref().or(t.label.as_deref()) {
+                    Some(x) => format!("{verb} {}", quoted(x)),
+                    None => step.display_name(),
+                }
+            }
+            StepAction::Type(TypeText::Text(_)) => match &field {
+                Some(f) => format!("type into {}", quoted(f)),
+                None => "type".to_owned(),
+            },
+            StepAction::Type(TypeText::Secret { secret, .. }) => match &field {
+                Some(f) => format!("type secret {secret} into {}", quoted(f)),
+                None => format!("type secret {secret}"),
+            },
+            _ => step.display_name(),
+        };
+        step.name = Some(name);
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn write(
     out: &Path,
@@ -580,6 +618,7 @@ fn write(
         };
         steps.push(Step::new(action));
     }
+    name_steps(&mut steps);
     let script = Script {
         steps,
         base_dir: PathBuf::new(),
@@ -708,6 +747,17 @@ mod tests {
         assert!(r.notes[0].contains("(300, 200)"), "{:?}", r.notes);
         let yaml = std::fs::read_to_string(&out).unwrap();
         assert!(yaml.starts_with("# Recorded by `docket record`"), "{yaml}");
+        // Compact and named: coordinates on their key's line, a short name per step.
+        assert!(yaml.contains("at: [200, 60]"), "{yaml}");
+        assert!(yaml.contains("screen: [1024, 768]"), "{yaml}");
+        assert!(!yaml.contains("\n  - 200\n"), "{yaml}");
+        assert!(yaml.contains("name: click \"Date\""), "{yaml}");
+        assert!(yaml.contains("name: type into \"Date\""), "{yaml}");
+        assert!(
+            yaml.contains("name: type secret pin into \"PIN\""),
+            "{yaml}"
+        );
+        assert!(yaml.contains("name: key Tab"), "{yaml}");
         assert!(yaml.contains("display :99, screen 1024x768"));
         let s = Script::load(&out).unwrap();
         assert_eq!(s.secrets(), vec!["pin".to_string()]);

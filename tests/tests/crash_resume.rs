@@ -139,3 +139,51 @@ fn real_sigkill_mid_run_then_restart_writes_each_record_once() -> Result<()> {
     }
     Ok(())
 }
+
+/// A document held for review before the crash still counts after the resume: the resumed run's
+/// status is `review`, its counts include the held and the delivered documents, and it exits 1.
+#[test]
+fn a_document_held_before_a_crash_makes_the_resumed_run_review() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let flow = sqlite_flow(dir.path(), "held")?.display().to_string();
+    let mut broken = Statement::generate(&Spec::march_2026(Flavour::English, "USD", 11, 6));
+    broken.entries[2].amount += rust_decimal::Decimal::ONE; // the running balance no longer adds up
+    let set = vec![
+        samples::digital_pdf("a-held.pdf", &broken)?,
+        samples::digital_pdf(
+            "b-good.pdf",
+            &Statement::generate(&Spec::march_2026(Flavour::English, "GBP", 21, 8)),
+        )?,
+    ];
+    samples::write_samples(&set, &dir.path().join("inbox"), None)?;
+    let data = dir.path().join("data").display().to_string();
+    // The held document is finished (moved to done/ as `review`); the crash hits before the
+    // second document moves.
+    let o = docket(
+        &["--data-dir", &data, "run", &flow],
+        &[("DOCKET_FAULT", "before_move:2")],
+    )?;
+    assert!(o.status.code().is_none(), "died: {}", err(&o));
+    assert!(dir.path().join("done/a-held.pdf").is_file());
+    let o = docket(&["--data-dir", &data, "--json", "run", &flow], &[])?;
+    assert_eq!(o.status.code(), Some(1), "review exits 1: {}", err(&o));
+    let v: serde_json::Value = serde_json::from_str(common::out(&o).trim())?;
+    assert_eq!(v["resumed"], true, "{v}");
+    assert_eq!(v["status"], "review", "{v}");
+    assert_eq!(v["review"], 1, "{v}");
+    assert_eq!(v["done"], 1, "{v}");
+    assert_eq!(v["files"], 2, "{v}");
+    assert_eq!(
+        v["written"].as_u64(),
+        Some(set[1].truth.records.len() as u64),
+        "the good document's records, written before the crash: {v}"
+    );
+    let conn = rusqlite::Connection::open(dir.path().join("data/docket.db"))?;
+    let status: String = conn.query_row(
+        "SELECT status FROM runs WHERE id = ?1",
+        [v["run_id"].as_str().unwrap_or_default()],
+        |r| r.get(0),
+    )?;
+    assert_eq!(status, "review");
+    Ok(())
+}

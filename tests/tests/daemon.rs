@@ -5,6 +5,9 @@
 //!   exactly once, the interrupted tick ran again, the ledger verifies, and the tick journal has
 //!   one row for every second of the schedule between its first and last tick (fired or
 //!   recorded as skipped: nothing skipped silently, nothing fired twice);
+//! - the daemon alone is killed with SIGKILL while its child writes: the child dies with it (no
+//!   second writer), and after a restart the interrupted tick links to the run that did its work
+//!   with that run's real status (`review`: a document was held before the kill);
 //! - a flow whose back office is down fails on every tick, retries as configured, and alerts a
 //!   webhook (a real HTTP server on loopback) with the bearer token from the secret store after
 //!   the configured number of consecutive failures, while keeping its schedule.
@@ -269,6 +272,177 @@ steps:
     Ok(())
 }
 
+/// Child processes of `pid` (all threads), from /proc.
+fn children_of(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return out;
+    };
+    for t in tasks.flatten() {
+        if let Ok(c) = std::fs::read_to_string(t.path().join("children")) {
+            out.extend(c.split_whitespace().filter_map(|p| p.parse::<u32>().ok()));
+        }
+    }
+    out
+}
+
+/// Whether `pid` still runs (a zombie waiting for its reaper does not).
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rsplit_once(')')
+                .and_then(|(_, r)| r.split_whitespace().next().map(|st| st != "Z"))
+        })
+        .unwrap_or(false)
+}
+
+#[test]
+fn daemon_killed_alone_takes_its_child_with_it_and_history_shows_the_real_run() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let inbox = dir.path().join("inbox");
+    let amounts = write_documents(&inbox, 200, 3)?;
+    // First in name order, so it is finished before the kill: its balance does not add up, so it
+    // is held for review.
+    std::fs::write(
+        inbox.join("a-held.csv"),
+        "Date,Description,Counterparty,Amount,Balance\n2026-04-01,Fee,Bank,10.00,1010.00\n2026-04-02,Fee,Bank,10.00,1030.00\n",
+    )?;
+    let flows = dir.path().join("flows");
+    std::fs::create_dir_all(&flows)?;
+    std::fs::write(
+        flows.join("import.yaml"),
+        r#"version: 1
+name: orphan-free
+schedule:
+  cron: "* * * * * *"
+  misfire: run_once
+steps:
+  - id: inbox
+    ingest: { path: ../inbox, done: ../done, quarantine: ../quarantine }
+  - id: read
+    extract: { from: inbox, schema: bank_statement, on_failed_checks: review }
+  - id: store
+    write:
+      from: read
+      sink: { sqlite: { path: ../backoffice.db } }
+      table: transactions
+      columns:
+        booking_date: record.date
+        amount: record.amount
+        description: record.description
+"#,
+    )?;
+    let data = dir.path().join("data");
+    let db = dir.path().join("backoffice.db");
+
+    let mut d = spawn_daemon(&data, &flows, &[])?;
+    let start = Instant::now();
+    let child = loop {
+        let n = count_rows(&db);
+        let kids = children_of(d.id());
+        if n > 0 && n < amounts.len() as i64 && kids.len() == 1 {
+            break kids[0];
+        }
+        if n >= amounts.len() as i64 {
+            bail!("the run finished before it could be interrupted; make the batch larger");
+        }
+        if start.elapsed() > Duration::from_secs(300) {
+            let _ = d.kill();
+            bail!("the daemon wrote nothing within 5 minutes");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    d.kill()?; // SIGKILL to the daemon alone
+    d.wait()?;
+    let start = Instant::now();
+    while alive(child) {
+        if start.elapsed() > Duration::from_secs(5) {
+            let _ = Command::new("kill")
+                .args(["-KILL", &child.to_string()])
+                .status();
+            bail!("the child run {child} outlived its daemon");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let partial = count_rows(&db);
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(
+        count_rows(&db),
+        partial,
+        "nobody writes while the daemon is down"
+    );
+    let interrupted = tick_rows(&data, "orphan-free")?
+        .into_iter()
+        .find(|(_, s)| s == "running")
+        .map(|(t, _)| t)
+        .context("a tick was running when the daemon was killed")?;
+
+    let mut d = spawn_daemon(&data, &flows, &[])?;
+    let start = Instant::now();
+    while count_rows(&db) < amounts.len() as i64 || std::fs::read_dir(&inbox)?.count() > 0 {
+        if start.elapsed() > Duration::from_secs(600) {
+            let _ = stop(&mut d);
+            bail!("not everything was delivered within 10 minutes after the restart");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_secs(2)); // a few more (empty) ticks
+    stop(&mut d)?;
+    assert_eq!(count_rows(&db), amounts.len() as i64, "each record once");
+
+    let o = docket(
+        &[
+            "--data-dir",
+            &data.display().to_string(),
+            "--json",
+            "schedule",
+            "history",
+            "--limit",
+            "1000",
+        ],
+        &[],
+    )?;
+    let h: serde_json::Value = serde_json::from_str(out(&o).trim())?;
+    let ticks = h["ticks"].as_array().context("ticks")?;
+    let tick = ticks
+        .iter()
+        .find(|t| t["fire_at"] == interrupted.as_str())
+        .context("the interrupted tick is in the history")?;
+    assert_eq!(tick["status"], "review", "{tick}");
+    let run_id = tick["run_id"].as_str().context("linked to a run")?;
+    let run = tick["runs"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["run_id"] == run_id))
+        .context("the run is among the tick's runs")?;
+    assert_eq!(run["status"], "review", "{tick}");
+    assert_eq!(run["files"], 201, "the run that did the work: {tick}");
+    // Empty ticks after it link to their own (empty, succeeded) runs.
+    assert!(
+        ticks
+            .iter()
+            .filter(|t| t["fire_at"].as_str() > Some(interrupted.as_str())
+                && t["status"] == "succeeded")
+            .all(|t| t["run_id"] != run_id),
+        "{h}"
+    );
+    let text = docket(
+        &[
+            "--data-dir",
+            &data.display().to_string(),
+            "schedule",
+            "history",
+        ],
+        &[],
+    )?;
+    assert!(
+        out(&text).contains(&format!("{interrupted}  orphan-free  review")),
+        "{}",
+        out(&text)
+    );
+    Ok(())
+}
+
 /// Alerts received: body and Authorization header.
 type Received = Arc<Mutex<Vec<(serde_json::Value, String)>>>;
 
@@ -423,6 +597,37 @@ steps:
         let local = n["local"].as_str().unwrap_or("");
         assert!(local.contains("T09:30:00+08:00"), "{local}");
     }
+    Ok(())
+}
+
+/// `docket run --check` reads the schedule's calendar like the daemon does: a calendar file that
+/// does not exist is refused (exit 2, W037) at the line and column of `calendar:`.
+#[test]
+fn run_check_refuses_a_calendar_that_does_not_exist() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let flow = dir.path().join("daily.yaml");
+    std::fs::write(
+        &flow,
+        r#"version: 1
+name: daily-0930
+schedule:
+  cron: "0 30 9 * * *"
+  timezone: Asia/Shanghai
+  calendar: calendars/nowhere.yaml
+  days: working
+steps:
+  - id: inbox
+    ingest: { path: inbox, done: done, quarantine: quarantine }
+  - id: read
+    extract: { from: inbox, schema: bank_statement }
+"#,
+    )?;
+    let f = flow.display().to_string();
+    let o = docket(&["run", "--check", &f], &[])?;
+    assert_eq!(o.status.code(), Some(2), "{}{}", out(&o), err(&o));
+    let e = err(&o);
+    assert!(e.contains(&format!("{f}:6:13")), "line and column: {e}");
+    assert!(e.contains("W037") && e.contains("nowhere.yaml"), "{e}");
     Ok(())
 }
 

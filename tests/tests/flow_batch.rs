@@ -120,3 +120,48 @@ fn bad_files_are_quarantined_with_their_own_codes_and_the_batch_completes() -> R
     assert_eq!(v.status.code(), Some(0), "{}", out(&v));
     Ok(())
 }
+
+/// Every run writes its own summary under `reports/<run id>/`; the configured
+/// `reports/summary.html` is the latest run that took documents, so a run with an empty inbox (a
+/// quiet scheduled tick) does not erase the summary of the run that did the work.
+#[test]
+fn an_empty_run_keeps_the_summary_of_the_run_that_did_the_work() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let flow = sqlite_flow(dir.path(), "summaries")?.display().to_string();
+    let st = Statement::generate(&Spec::march_2026(Flavour::English, "GBP", 31, 5));
+    samples::write_samples(
+        &[samples::digital_pdf("worked.pdf", &st)?],
+        &dir.path().join("inbox"),
+        None,
+    )?;
+    let data = dir.path().join("data").display().to_string();
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        let o = docket(&["--data-dir", &data, "--json", "run", &flow], &[])?;
+        assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+        let v: serde_json::Value = serde_json::from_str(out(&o).trim())?;
+        runs.push(v);
+    }
+    assert_eq!(runs[1]["files"], 0, "the second run found nothing");
+    let mut ids = Vec::new();
+    for v in &runs {
+        let id = v["run_id"].as_str().unwrap_or_default().to_string();
+        let own = dir.path().join("reports").join(&id).join("summary.html");
+        assert_eq!(v["report"].as_str(), own.to_str(), "{v}");
+        let html = std::fs::read_to_string(&own)?;
+        assert!(html.contains(&id), "the run's own summary names it");
+        ids.push(id);
+    }
+    assert_ne!(ids[0], ids[1]);
+    let latest = std::fs::read_to_string(dir.path().join("reports/summary.html"))?;
+    assert!(
+        latest.contains(&ids[0]),
+        "latest is the run that did the work"
+    );
+    assert!(latest.contains("worked.pdf"));
+    assert!(
+        !latest.contains(&ids[1]),
+        "the empty run did not replace it"
+    );
+    Ok(())
+}

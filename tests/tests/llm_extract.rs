@@ -101,6 +101,13 @@ fn scripted_openai_server(
             addr_tx.send(listener.local_addr().unwrap()).unwrap();
             let app = Router::new()
                 .route("/v1/chat/completions", post(chat))
+                // Like llama-cpp-python: one model, listed under its file's path.
+                .route(
+                    "/v1/models",
+                    axum::routing::get(|| async {
+                        axum::Json(json!({"object": "list", "data": [{"id": "/models/scripted.gguf", "object": "model"}]}))
+                    }),
+                )
                 .with_state(state);
             axum::serve(listener, app)
                 .with_graceful_shutdown(async {
@@ -732,6 +739,231 @@ fn a_gguf_model_in_a_build_without_the_feature_is_a_precise_error() -> Result<()
         err(&o).contains("config.toml") && err(&o).contains("keep one"),
         "{}",
         err(&o)
+    );
+    Ok(())
+}
+
+/// A loopback port where nothing listens (bound, then released).
+fn closed_port_url() -> Result<String> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = l.local_addr()?;
+    drop(l);
+    Ok(format!("http://{addr}/v1"))
+}
+
+fn doctor_extractors(data: &Path) -> Result<(Option<i32>, Value)> {
+    let d = docket(
+        &[
+            "--data-dir",
+            &data.display().to_string(),
+            "--json",
+            "doctor",
+        ],
+        &[("DOCKET_LLM_URL", ""), ("DOCKET_LLM_MODEL", "")],
+    )?;
+    let v: Value = serde_json::from_str(out(&d).trim())?;
+    let x = v["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["check"] == "extractors"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    Ok((d.status.code(), x))
+}
+
+/// `docket doctor` asks the configured endpoint for its models: nothing listening there, or a
+/// server that lists other models than the configured one, fails the extractors check; the
+/// scripted stand-in (one model, like llama-cpp-python) passes. `docket extract` with no
+/// endpoint answering exits 3 (DK-E0307, an outside system), not 2.
+#[test]
+fn doctor_probes_the_endpoint_and_extract_exits_3_when_it_does_not_answer() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data)?;
+    let down = closed_port_url()?;
+    std::fs::write(
+        data.join("config.toml"),
+        format!("[llm]\nurl = \"{down}\"\nmodel = \"gemma-3-270m\"\n"),
+    )?;
+    let (code, x) = doctor_extractors(&data)?;
+    assert_eq!(x["status"], "fail", "{x}");
+    assert_ne!(code, Some(0));
+    assert!(
+        x["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("connection failed"),
+        "{x}"
+    );
+    assert!(
+        x["fix"].as_str().unwrap_or("").contains("installer/llm.sh"),
+        "{x}"
+    );
+
+    let srv = scripted_openai_server(invoice_answer("1200.00"));
+    std::fs::write(
+        data.join("config.toml"),
+        format!("[llm]\nurl = \"{}\"\nmodel = \"gemma-3-270m\"\n", srv.url),
+    )?;
+    let (_, x) = doctor_extractors(&data)?;
+    assert_eq!(x["status"], "ok", "{x}");
+
+    // A server listing several models, none of them ours.
+    let many = common::serve_loopback(Router::new().route(
+        "/v1/models",
+        axum::routing::get(|| async {
+            axum::Json(
+                json!({"object": "list", "data": [{"id": "llama-3-8b"}, {"id": "qwen-2.5-7b"}]}),
+            )
+        }),
+    ))?;
+    std::fs::write(
+        data.join("config.toml"),
+        format!("[llm]\nurl = \"http://{many}/v1\"\nmodel = \"gemma-3-270m\"\n"),
+    )?;
+    let (_, x) = doctor_extractors(&data)?;
+    assert_eq!(x["status"], "fail", "{x}");
+    assert!(
+        x["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("does not serve the model 'gemma-3-270m'"),
+        "{x}"
+    );
+
+    let pdf = dir.path().join("inv.pdf");
+    std::fs::write(&pdf, invoice_pdf("Original")?)?;
+    let o = docket(
+        &[
+            "--data-dir",
+            &data.display().to_string(),
+            "extract",
+            "--schema",
+            "invoice",
+            "--llm-url",
+            &down,
+            "--llm-model",
+            "gemma-3-270m",
+            &pdf.display().to_string(),
+        ],
+        &[],
+    )?;
+    assert_eq!(o.status.code(), Some(3), "{}", err(&o));
+    assert!(err(&o).contains("DK-E0307"), "{}", err(&o));
+    Ok(())
+}
+
+/// Requests seen by [`llama_cpp_python_like_server`].
+type Seen = Arc<Mutex<Vec<Value>>>;
+
+/// A **stand-in** on loopback that behaves like the documented local model server
+/// (`installer/llm.sh`: llama-cpp-python), which is not built on every machine: it refuses
+/// `response_format: json_schema` with llama-cpp-python's HTTP 500 ("Input should be 'text' or
+/// 'json_object'"), and answers a request carrying a GBNF `grammar` either with the invoice
+/// (`looping: false`) or like a small model that loops: text up to the request's `max_tokens`,
+/// `finish_reason: length`. Not a model.
+fn llama_cpp_python_like_server(looping: bool) -> Result<(String, Seen)> {
+    let seen: Seen = Arc::default();
+    let store = seen.clone();
+    let answer = invoice_answer("1200.00")(&Value::Null).to_string();
+    let app = Router::new().route(
+        "/v1/chat/completions",
+        post(move |body: Bytes| {
+            let store = store.clone();
+            let req: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            store.lock().unwrap().push(req.clone());
+            let content = answer.clone();
+            async move {
+                use axum::response::IntoResponse;
+                if req["response_format"]["type"] == "json_schema" {
+                    return (
+                        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        r#"{"error":{"message":"[{'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), 'msg': \"Input should be 'text' or 'json_object'\"}]"}}"#,
+                    )
+                        .into_response();
+                }
+                let max = req["max_tokens"].as_u64().unwrap_or(0);
+                let (content, finish, tokens) = if looping {
+                    ("{\"data\": {\"fields\": {\"issuer\": \"Acme Acme Acme".to_string(), "length", max)
+                } else {
+                    (content, "stop", 60)
+                };
+                axum::Json(json!({
+                    "id": "chatcmpl-like", "object": "chat.completion", "model": "gemma-3-270m",
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish}],
+                    "usage": {"prompt_tokens": 300, "completion_tokens": tokens, "total_tokens": 300 + tokens}
+                }))
+                .into_response()
+            }
+        }),
+    );
+    let addr = common::serve_loopback(app)?;
+    Ok((format!("http://{addr}/v1"), seen))
+}
+
+fn extract_invoice(dir: &Path, url: &str) -> Result<(std::process::Output, std::time::Duration)> {
+    let pdf = dir.join("inv.pdf");
+    std::fs::write(&pdf, invoice_pdf("Original")?)?;
+    let data = dir.join("data").display().to_string();
+    let started = std::time::Instant::now();
+    let o = docket(
+        &[
+            "--data-dir",
+            &data,
+            "--json",
+            "extract",
+            "--schema",
+            "invoice",
+            "--llm-url",
+            url,
+            "--llm-model",
+            "gemma-3-270m",
+            &pdf.display().to_string(),
+        ],
+        &[("DOCKET_LLM_URL", ""), ("DOCKET_LLM_MODEL", "")],
+    )?;
+    Ok((o, started.elapsed()))
+}
+
+/// Against a llama-cpp-python-like loopback server: the refused JSON Schema mode is followed by
+/// one request with a GBNF grammar and a `max_tokens` bounded by the invoice schema; the answer
+/// comes back with the time the document took. A model that loops to its limit is a clear
+/// DK-E0503 in seconds, after one request, not re-asked.
+#[test]
+fn llama_cpp_python_like_server_gets_a_grammar_and_a_looping_model_fails_in_seconds() -> Result<()>
+{
+    let (url, seen) = llama_cpp_python_like_server(false)?;
+    let dir = tempfile::tempdir()?;
+    let (o, _) = extract_invoice(dir.path(), &url)?;
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let v: Value = serde_json::from_str(out(&o).trim())?;
+    assert!(v["elapsed_ms"].as_u64().is_some(), "time per document: {v}");
+    let reqs = seen.lock().unwrap().clone();
+    assert_eq!(reqs.len(), 2, "one refused, one with a grammar");
+    let g = reqs[1]["grammar"].as_str().unwrap_or("");
+    assert!(g.starts_with("root ::= "), "{}", reqs[1]);
+    assert!(g.contains("money"), "amounts have their own rule: {g}");
+    let max = reqs[1]["max_tokens"].as_u64().unwrap_or(0);
+    assert!(
+        (100..2000).contains(&max),
+        "bounded by the schema and the page: {max}"
+    );
+
+    let (url, seen) = llama_cpp_python_like_server(true)?;
+    let dir = tempfile::tempdir()?;
+    let (o, took) = extract_invoice(dir.path(), &url)?;
+    assert_eq!(o.status.code(), Some(1), "a person must look: {}", err(&o));
+    assert!(err(&o).contains("DK-E0503"), "{}", err(&o));
+    let v: Value = serde_json::from_str(out(&o).trim())?;
+    assert_eq!(v["error"]["code"], "DK-E0503", "{v}");
+    assert!(v["elapsed_ms"].as_u64().is_some(), "{v}");
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        2,
+        "not re-asked after the cut-off"
+    );
+    assert!(
+        took < Duration::from_secs(20),
+        "seconds, not minutes: {took:?}"
     );
     Ok(())
 }

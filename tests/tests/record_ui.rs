@@ -319,6 +319,18 @@ fn check_recording(dir: &Path, out: &Output, script: &Path) -> Script {
         std::fs::read_to_string(script).unwrap_or_default()
     );
     let s = Script::load(script).unwrap();
+    // Readable: every step named, coordinates on their key's line.
+    let yaml = std::fs::read_to_string(script).unwrap();
+    assert!(s.steps.iter().all(|st| st.name.is_some()), "{yaml}");
+    assert!(yaml.contains("name: type into \""), "{yaml}");
+    assert!(yaml.contains("at: ["), "{yaml}");
+    assert!(
+        !yaml.lines().any(|l| l
+            .trim_start()
+            .strip_prefix("- ")
+            .is_some_and(|v| v.parse::<i64>().is_ok())),
+        "no coordinate on a line of its own: {yaml}"
+    );
     assert_eq!(
         kinds(&s),
         [

@@ -6,7 +6,8 @@
 //! Save button hidden, the replay stops with DK-E0602 naming the step, the best score and the
 //! screenshot, and nothing is saved. The same script looped with `for_each`, a secret and
 //! `on_error: skip_record` enters the good records once and names the skipped one; `--dry-run`
-//! and `--step-through` are checked on the way. Skips only when Xvfb cannot start here.
+//! and `--step-through` are checked on the way; the default log level shows no input-library
+//! noise. Skips only when Xvfb cannot start here.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test set-up: a panic is the failure report
 
@@ -197,6 +198,12 @@ fn replay_enters_each_record_into_the_desktop_app_headless() {
     let a = args(&app(""));
     let o = docket(&a.iter().map(String::as_str).collect::<Vec<_>>(), &[]).unwrap();
     assert_eq!(o.status.code(), Some(0), "{}\n{}", out(&o), err(&o));
+    // Only what a user can act on: the input library's notes on X11 stay at debug level.
+    let e = err(&o);
+    assert!(
+        !e.contains("fast text entry") && !e.contains("is unmapped") && !e.contains("WARN"),
+        "no noise at the default level: {e}"
+    );
     let rows: Vec<String> = std::fs::read_to_string(&saved)
         .unwrap()
         .lines()

@@ -469,6 +469,11 @@ fn ui_step_is_exactly_once_across_crashes() {
                 m.contains("DK-E0603") && m.contains("never finished") && m.contains("in_doubt"),
                 "{case}: {m}"
             );
+            let e = err(&o);
+            assert!(
+                e.contains("docket explain DK-E0603") && !e.contains("DK-E0302"),
+                "{case}: the hint names DK-E0603: {e}"
+            );
             let evidence = m
                 .split("interrupted entry: ")
                 .nth(1)
@@ -529,6 +534,10 @@ fn skipped_record_is_not_entered_and_goes_to_review() {
     assert_eq!(o.status.code(), Some(1), "{}\n{}", out(&o), err(&o));
     let e = err(&o);
     assert!(e.contains("DK-E0602") && e.contains("save"), "{e}");
+    assert!(
+        e.contains("docket explain DK-E0602") && !e.contains("DK-E0302"),
+        "the hint names the refusal's own code: {e}"
+    );
     let v: serde_json::Value = serde_json::from_str(out(&o).trim()).unwrap();
     assert_eq!(v["review"], 1, "{v}");
     assert_eq!(v["written"], 0, "{v}");

@@ -36,6 +36,7 @@ pub use plan::{
 pub use problem::{CODES, Pos, Problem, render_problems};
 pub use tree::Spans;
 pub use validate::BUILTIN_SCHEMAS;
+pub use validate::schedule::check_calendar;
 pub use validate::ui::{UiScriptFacts, check_ui_scripts};
 
 /// A workflow whose shape is right (keys, types, choices), with the source positions of its

@@ -130,6 +130,10 @@ pub const CODES: &[(&str, &str)] = &[
         "W036",
         "the `ui` target's script cannot be used (missing, does not load, not exactly one top-level `for_each`)",
     ),
+    (
+        "W037",
+        "the schedule's calendar file cannot be used (missing or does not load)",
+    ),
 ];
 
 /// Render problems like a compiler does: `file:line:col`, the source line, a caret under the

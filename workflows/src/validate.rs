@@ -47,7 +47,7 @@ const KINDS: [&str; 5] = ["ingest", "extract", "write", "screen", "report"];
 pub(crate) const DEFAULT_SCREEN_ZONE: &str = "Asia/Shanghai";
 
 mod llm;
-mod schedule;
+pub(crate) mod schedule;
 mod sinks;
 pub(crate) mod ui;
 pub(crate) mod values;

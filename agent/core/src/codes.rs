@@ -44,6 +44,17 @@ macro_rules! codes {
             /// Every code, in order.
             pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
 
+            /// The first registered code a message names (`DK-E0603: run … never finished`), so
+            /// the hint under a message points at the page that explains it.
+            pub fn named_in(message: &str) -> Option<ErrorCode> {
+                message
+                    .match_indices("DK-E")
+                    .find_map(|(i, _)| {
+                        let code = message.get(i..i + 8)?;
+                        Self::ALL.iter().copied().find(|c| c.code() == code)
+                    })
+            }
+
             /// The code as printed, e.g. `DK-E0101`.
             pub fn code(self) -> &'static str {
                 match self { $(ErrorCode::$variant => $code),* }
@@ -141,6 +152,8 @@ codes! {
         "An arithmetic or consistency check failed (opening + sum of amounts ≠ closing, a running balance that does not follow, a totals row that disagrees). The document was marked for review and its records were not written. Compare the document with the extraction output (`docket extract FILE`).";
     LlmAnswerInvalid = "DK-E0502", Review, "the model's answers did not fit the schema",
         "The model answered, but every answer (including the re-asks that named the problems) broke the JSON Schema or was cut off. The document needs a person, or a larger model: check the schema is satisfiable, raise the model's context or output limit, or use a model that supports structured output.";
+    LlmAnswerTruncated = "DK-E0503", Review, "the model's answer was cut off at its output limit",
+        "The model used every output token it was allowed (the limit is what the schema can need for this document, so a conforming answer fits) and stopped mid-answer: it was looping or repeating itself, which small local models do when the server cannot constrain their output. Docket did not ask again, since that would loop the same way; the document was set aside for a person with this reason. Use a larger model, a server that supports JSON Schema or grammar-constrained output (llama.cpp's server and llama-cpp-python accept the GBNF grammar Docket sends), or split a very long document.";
     // 07xx: screening and regulatory filings
     FilingInvalid = "DK-E0701", Reject, "suspicious-transaction report draft is incomplete or invalid",
         "The STR draft misses data the FIU format requires, or a value is not in its code list (currency, country, transmode, indicator). Each problem names the field path and what to supply. Complete the case data and draft the report again; for PBOC/CAMLMAC reports, fields the specification allows to be unknown are written as @N.";
@@ -202,5 +215,17 @@ mod tests {
         }
         assert_eq!("e0102".parse::<ErrorCode>(), Ok(ErrorCode::EmptyFile));
         assert_eq!(ErrorCode::SinkUnavailable.class().exit_code(), 3);
+    }
+
+    #[test]
+    fn a_message_names_its_code() {
+        let m = "record 3f refused: DK-E0603: run R started entering this record";
+        assert_eq!(ErrorCode::named_in(m), Some(ErrorCode::UiEntryInDoubt));
+        assert_eq!(
+            ErrorCode::named_in("DK-E9999 then DK-E0602"),
+            Some(ErrorCode::UiStepFailed)
+        );
+        assert_eq!(ErrorCode::named_in("constraint failed"), None);
+        assert_eq!(ErrorCode::named_in("ends in DK-E06"), None);
     }
 }

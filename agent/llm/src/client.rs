@@ -183,6 +183,17 @@ pub enum LlmError {
         /// The problems of the last one.
         problems: String,
     },
+    /// The model used every token it was allowed and its answer is cut off: asking again
+    /// would loop the same way, so the document goes to a person at once.
+    #[error(
+        "the model's answer was cut off at its limit of {max_tokens} output tokens (what the schema can need for this document) after {completion_tokens} tokens: the model is looping or the document is too long for it"
+    )]
+    Truncated {
+        /// The request's output limit.
+        max_tokens: u32,
+        /// Tokens the model produced.
+        completion_tokens: u64,
+    },
     /// The configuration cannot work.
     #[error("LLM configuration: {0}")]
     Config(String),
@@ -232,10 +243,34 @@ impl Drop for Permit<'_> {
     }
 }
 
-/// `response_format` modes, from the most to the least constrained.
+/// Output-constraint modes, from the most to the least constrained: `response_format:
+/// json_schema`; a GBNF `grammar` of the schema (llama.cpp's server and llama-cpp-python accept
+/// it where they refuse JSON Schema mode); `response_format: json_object`; plain prompting.
 const MODE_SCHEMA: u8 = 0;
-const MODE_OBJECT: u8 = 1;
-const MODE_PLAIN: u8 = 2;
+const MODE_GRAMMAR: u8 = 1;
+const MODE_OBJECT: u8 = 2;
+const MODE_PLAIN: u8 = 3;
+
+/// The shape of the document in the request's user messages: an array in the answer has at
+/// most one item per line, a value is no longer than the longest line (see
+/// [`crate::budget::max_tokens`]). Only the lines between [`crate::prompt::DOCUMENT_HEADING`] and
+/// the closing instructions count when a message has it (the schema shown above is not the
+/// document).
+fn document_shape(messages: &[Message]) -> crate::budget::DocShape {
+    let mut shape = crate::budget::DocShape::default();
+    for m in messages.iter().filter(|m| m.role == "user") {
+        let text = match m.content.split_once(crate::prompt::DOCUMENT_HEADING) {
+            // The answer instructions follow the document as its last paragraph.
+            Some((_, doc)) => doc.trim_end().rsplit_once("\n\n").map_or(doc, |(d, _)| d),
+            None => m.content.as_str(),
+        };
+        for l in text.lines().filter(|l| !l.trim().is_empty()) {
+            shape.lines += 1;
+            shape.longest = shape.longest.max(l.chars().count());
+        }
+    }
+    shape
+}
 
 /// The client. Cheap to share between threads (`&LlmClient`).
 #[derive(Debug)]
@@ -334,13 +369,19 @@ impl LlmClient {
         half + Duration::from_millis(fastrand::u64(0..=half.as_millis() as u64))
     }
 
+    /// The output tokens a request may use: what the schema can need for this document, never
+    /// above [`ClientConfig::max_tokens`].
+    pub fn max_tokens_for(&self, messages: &[Message], schema: &Value) -> u32 {
+        crate::budget::max_tokens(schema, document_shape(messages), self.cfg.max_tokens)
+    }
+
     /// The request body for the current mode.
     fn body(&self, messages: &[Message], name: &str, schema: &Value, sample: u32) -> Value {
         let mut body = json!({
             "model": self.cfg.model,
             "messages": messages,
             "temperature": 0,
-            "max_tokens": self.cfg.max_tokens,
+            "max_tokens": self.max_tokens_for(messages, schema),
         });
         if sample > 0 {
             body["temperature"] = json!(self.cfg.sample_temperature);
@@ -352,6 +393,9 @@ impl LlmClient {
                     "type": "json_schema",
                     "json_schema": {"name": name, "strict": true, "schema": schema},
                 });
+            }
+            MODE_GRAMMAR => {
+                body["grammar"] = json!(crate::budget::gbnf(schema));
             }
             MODE_OBJECT => {
                 // llama-cpp-python's grammar converter mistranslates regex escapes (`\.`) and the
@@ -478,7 +522,7 @@ impl LlmClient {
             Some(schema),
             temperature,
             sample,
-            self.cfg.max_tokens,
+            self.max_tokens_for(messages, schema),
         )?;
         self.count(|u| {
             u.prompt_tokens += c.prompt_tokens;
@@ -544,6 +588,63 @@ impl LlmClient {
         }
     }
 
+    /// Checks that the endpoint answers and serves the configured model: one `GET {base}/models`
+    /// (OpenAI-compatible servers list their models there) with a short timeout, no retries.
+    /// Returns the models the server lists. An in-process model is not probed (empty list).
+    pub fn probe(&self, timeout: Duration) -> Result<Vec<String>, LlmError> {
+        if self.in_process() {
+            return Ok(Vec::new());
+        }
+        let unavailable = |last: String| LlmError::Unavailable {
+            url: self.url(),
+            tries: 1,
+            last,
+        };
+        let mut req = self
+            .http
+            .get(format!("{}/models", self.cfg.base_url))
+            .timeout(timeout);
+        if let Some(ApiKey(k)) = &self.cfg.api_key {
+            req = req.bearer_auth(k);
+        }
+        let resp = req.send().map_err(|e| {
+            unavailable(if e.is_timeout() {
+                format!("no answer within {timeout:?}")
+            } else {
+                format!("connection failed: {}", e.without_url())
+            })
+        })?;
+        let status = resp.status();
+        let text = resp
+            .text()
+            .map_err(|e| unavailable(format!("answer unreadable: {}", e.without_url())))?;
+        if !status.is_success() {
+            return Err(unavailable(format!(
+                "GET /models answered HTTP {}: {}",
+                status.as_u16(),
+                excerpt(&text)
+            )));
+        }
+        let models: Vec<String> = serde_json::from_str::<Value>(&text)
+            .ok()
+            .and_then(|v| v.get("data").and_then(Value::as_array).cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|m| m.get("id").and_then(Value::as_str).map(str::to_owned))
+            .collect();
+        // Servers that serve one model answer to any name (llama-cpp-python lists the file's
+        // path); a list that names several models must name ours.
+        if models.len() > 1 && !models.iter().any(|m| m == &self.cfg.model) {
+            return Err(LlmError::Config(format!(
+                "the endpoint {} does not serve the model '{}' (it lists {})",
+                self.url(),
+                self.cfg.model,
+                models.join(", ")
+            )));
+        }
+        Ok(models)
+    }
+
     /// Asks for a JSON answer conforming to `schema`; re-asks with the problems when it does not.
     pub fn chat_json(
         &self,
@@ -567,6 +668,7 @@ impl LlmClient {
         let mut problems = String::new();
         for round in 0..=self.cfg.max_invalid_answers {
             let (raw, pt, ct, finish) = self.send(&convo, name, schema, sample)?;
+            let cut_off = finish.as_deref() == Some("length");
             let issues = match parse_json_answer(&raw) {
                 Some(mut v) => {
                     let dropped = validate::coerce(schema, &mut v);
@@ -583,11 +685,14 @@ impl LlmClient {
                     }
                     errs.join("; ")
                 }
-                None if finish.as_deref() == Some("length") => {
-                    "the answer was cut off (token limit): answer more briefly".to_string()
-                }
                 None => "the answer is not a JSON object".to_string(),
             };
+            if cut_off {
+                return Err(LlmError::Truncated {
+                    max_tokens: self.max_tokens_for(&convo, schema),
+                    completion_tokens: ct,
+                });
+            }
             problems = issues;
             if round < self.cfg.max_invalid_answers {
                 self.count(|u| u.reasks += 1);

@@ -81,6 +81,11 @@ impl LlmExtractor {
         self.client.in_process()
     }
 
+    /// [`LlmClient::probe`]: whether the endpoint answers and serves the model.
+    pub fn probe(&self, timeout: std::time::Duration) -> Result<Vec<String>, LlmError> {
+        self.client.probe(timeout)
+    }
+
     /// The GGUF file of an in-process model.
     pub fn gguf_path(&self) -> Option<&std::path::Path> {
         self.settings.client.gguf.as_deref()

@@ -14,6 +14,7 @@
 //! - `gguf` (cargo feature `gguf`): a GGUF model run in-process through llama.cpp, behind the
 //!   same client, for sites with no model server.
 
+pub mod budget;
 pub mod cache;
 pub mod client;
 pub mod config;

@@ -8,6 +8,11 @@ use docket_core::document::Line;
 use docket_core::{Document, Page};
 use serde_json::{Value, json};
 
+/// The line that opens the document in a prompt; the client counts the document's lines after
+/// it to bound the answer's length ([`crate::budget::max_tokens`]).
+pub const DOCUMENT_HEADING: &str =
+    "Document (lines in reading order; ` | ` separates table cells):";
+
 /// One line rendered with its cells: words further apart than a column gap start a new cell.
 pub fn line_cells(line: &Line) -> Vec<String> {
     let mut cells: Vec<String> = Vec::new();
@@ -114,7 +119,7 @@ pub fn extraction_messages(schema_name: &str, target: &Value, text: &str) -> Vec
         Message::new(
             "user",
             format!(
-                "Schema `{schema_name}`:\n{schema}\n\nDocument (lines in reading order; ` | ` separates table cells):\n{text}\n\nAnswer with one JSON object: `data` conforming to the schema, and `sources`, a list of {{\"field\": path, \"text\": the exact printed text the value was copied from}}."
+                "Schema `{schema_name}`:\n{schema}\n\n{DOCUMENT_HEADING}\n{text}\n\nAnswer with one JSON object: `data` conforming to the schema, and `sources`, a list of {{\"field\": path, \"text\": the exact printed text the value was copied from}}."
             ),
         ),
     ]

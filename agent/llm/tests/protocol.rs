@@ -1,6 +1,7 @@
 //! The client against `scripted_openai_server` (a stand-in for protocol edge cases, see
 //! tests/common): timeouts, 429 with Retry-After, 500s, malformed bodies, schema violations,
-//! truncated answers and bodies, servers without `json_schema`, the concurrency limit, the key.
+//! answers cut off at the token limit (an immediate failure), truncated bodies, servers without
+//! `json_schema` (a GBNF grammar, then `json_object`), `max_tokens` bounded by the schema, the concurrency limit, the key.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -156,19 +157,30 @@ fn persistent_violations_are_an_error() {
     assert_eq!(srv.count(), 3);
 }
 
+/// An answer cut off at the token limit (`finish_reason: length`) is a clear failure at once:
+/// asking a looping model again would loop again.
 #[test]
-fn a_truncated_answer_is_reasked() {
-    let srv = scripted_openai_server(|i, _| {
-        if i == 0 {
-            Reply::Truncated(r#"{"amou"#.into())
-        } else {
-            Reply::Content(GOOD.into())
-        }
-    });
+fn a_truncated_answer_fails_at_once() {
+    let srv = scripted_openai_server(|_, _| Reply::Truncated(r#"{"amou"#.into()));
+    let c = client(&srv.url, |_| {});
+    let e = c.chat_json(&msgs(), "t", &schema()).unwrap_err();
+    assert!(matches!(e, LlmError::Truncated { .. }), "{e:?}");
+    assert!(e.to_string().contains("cut off"), "{e}");
+    assert_eq!(srv.count(), 1, "not asked again");
+}
+
+/// The request's `max_tokens` is what the schema can need, not the configured ceiling.
+#[test]
+fn max_tokens_is_bounded_by_the_schema() {
+    let srv = scripted_openai_server(|_, _| Reply::Content(GOOD.into()));
     let c = client(&srv.url, |_| {});
     c.chat_json(&msgs(), "t", &schema()).unwrap();
-    let second: Value = serde_json::from_slice(&srv.received()[1].body).unwrap();
-    assert!(common::prompt_of(&second).contains("cut off"));
+    let first: Value = serde_json::from_slice(&srv.received()[0].body).unwrap();
+    let m = first["max_tokens"].as_u64().unwrap();
+    assert!(
+        (20..200).contains(&m),
+        "one amount needs a few tokens, got {m}"
+    );
 }
 
 /// A body shorter than its Content-Length (the connection drops mid-answer) cannot be produced
@@ -227,7 +239,7 @@ fn a_truncated_http_body_is_retried() {
 }
 
 #[test]
-fn servers_without_json_schema_fall_back_to_json_object() {
+fn servers_without_json_schema_fall_back_to_a_gbnf_grammar_then_json_object() {
     // llama-cpp-python answers 500 naming response_format when json_schema is not supported.
     let srv = scripted_openai_server(|_, req| {
         if req["response_format"]["type"] == "json_schema" {
@@ -246,8 +258,29 @@ fn servers_without_json_schema_fall_back_to_json_object() {
         "the fallback is remembered: one refused request only"
     );
     let last: Value = serde_json::from_slice(&r[2].body).unwrap();
+    assert!(last.get("response_format").is_none(), "{last}");
+    let g = last["grammar"].as_str().unwrap();
+    assert!(g.starts_with("root ::= \"{\" ws \"\\\"amount\\\"\""), "{g}");
+
+    // A server that refuses the grammar too gets `json_object`, patterns checked locally
+    // (llama-cpp-python's grammar converter chokes on them).
+    let srv = scripted_openai_server(|_, req| {
+        if req["response_format"]["type"] == "json_schema" || req.get("grammar").is_some() {
+            Reply::Raw(
+                400,
+                vec![],
+                r#"{"error":{"message":"unknown field: grammar"}}"#.into(),
+            )
+        } else {
+            Reply::Content(GOOD.into())
+        }
+    });
+    let c = client(&srv.url, |_| {});
+    c.chat_json(&msgs(), "t", &schema()).unwrap();
+    let r = srv.received();
+    assert_eq!(r.len(), 3);
+    let last: Value = serde_json::from_slice(&r[2].body).unwrap();
     assert_eq!(last["response_format"]["type"], "json_object");
-    // Patterns are checked locally in this mode (llama-cpp-python's grammar chokes on them).
     assert_eq!(
         last["response_format"]["schema"]["properties"]["amount"],
         json!({"type": "string"})

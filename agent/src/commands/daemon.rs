@@ -194,12 +194,22 @@ pub fn history(g: &Global, args: &HistoryArgs) -> Result<i32> {
         return Ok(0);
     }
     for r in rows {
+        let runs = if r.runs.len() > 1 {
+            let all: Vec<String> = r
+                .runs
+                .iter()
+                .map(|x| format!("{} {} ({} files)", x.run_id, x.status, x.files))
+                .collect();
+            format!("  runs {}", all.join(", "))
+        } else {
+            r.run_id.map(|x| format!("  run {x}")).unwrap_or_default()
+        };
         println!(
             "{}  {}  {}{}{}",
             r.fire_at,
             r.flow,
             r.status,
-            r.run_id.map(|x| format!("  run {x}")).unwrap_or_default(),
+            runs,
             r.note.map(|x| format!("  ({x})")).unwrap_or_default()
         );
     }

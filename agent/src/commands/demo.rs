@@ -60,7 +60,7 @@ pub fn run(g: &Global, args: &DemoArgs) -> anyhow::Result<i32> {
             dir.join("backoffice.db").display(),
             outcome.already_delivered + outcome.duplicates
         );
-        if let Some(r) = &outcome.report {
+        if let Some(r) = &outcome.latest_report {
             println!("summary: {}", r.display());
         }
         println!(

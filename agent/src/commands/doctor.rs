@@ -145,12 +145,30 @@ pub fn run(g: &Global) -> anyhow::Result<i32> {
         .and_then(|l| l.url);
     let url = crate::config::pick(None, "DOCKET_LLM_URL", file_url.as_ref());
     match crate::pipeline::llm_extractor(&data_dir, None, None, None, false) {
-        Ok(llm) => f.push(Finding {
-            check: "extractors",
-            status: "ok",
-            detail: crate::pipeline::extractors_summary(llm.as_ref(), url.as_deref()),
-            fix: None,
-        }),
+        Ok(llm) => {
+            let summary = crate::pipeline::extractors_summary(llm.as_ref(), url.as_deref());
+            // A configured endpoint must answer and serve the model, or extraction would fail
+            // document by document later.
+            let probe = llm
+                .as_ref()
+                .map(|l| l.probe(std::time::Duration::from_secs(5)));
+            f.push(match probe {
+                Some(Err(e)) => Finding {
+                    check: "extractors",
+                    status: "fail",
+                    detail: format!("{summary}; but the endpoint check failed: {e}"),
+                    fix: Some(
+                        "start the model server (installer/llm.sh), or fix [llm] url/model in <data dir>/config.toml (or DOCKET_LLM_URL/DOCKET_LLM_MODEL); `docket explain DK-E0307`".into(),
+                    ),
+                },
+                _ => Finding {
+                    check: "extractors",
+                    status: "ok",
+                    detail: summary,
+                    fix: None,
+                },
+            });
+        }
         Err(e) => f.push(Finding {
             check: "extractors",
             status: "fail",

@@ -79,7 +79,13 @@ pub fn run(g: &Global, args: &ExtractArgs) -> anyhow::Result<i32> {
     let stdout = std::io::stdout();
     for path in &args.files {
         pb.set_message(path.display().to_string());
+        let started = std::time::Instant::now();
         let outcome = pipeline::process_with(path, &schema, &opts, llm.as_ref());
+        // Time per document: a model that needs minutes for one page shows at once.
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        if !g.json && !g.quiet {
+            pb.suspend(|| eprintln!("{}: {:.1} s", path.display(), elapsed_ms as f64 / 1000.0));
+        }
         let mut out = stdout.lock();
         match outcome {
             Ok(ex) => {
@@ -87,17 +93,23 @@ pub fn run(g: &Global, args: &ExtractArgs) -> anyhow::Result<i32> {
                     exit = exit.max(1);
                 }
                 if g.json {
-                    writeln!(out, "{}", serde_json::to_string(&ex)?)?;
+                    let mut v = serde_json::to_value(&ex)?;
+                    if let Some(o) = v.as_object_mut() {
+                        o.insert("elapsed_ms".into(), elapsed_ms.into());
+                    }
+                    writeln!(out, "{v}")?;
                 } else {
                     pb.suspend(|| print_human(&mut out, &ex))?;
                 }
             }
             Err(f) => {
-                exit = 2;
+                // The code's class decides: bad input 2, an outside system (the LLM endpoint) 3.
+                exit = exit.max(f.code.class().exit_code());
                 if g.json {
                     let v = serde_json::json!({
                         "source": { "path": path.display().to_string() },
                         "error": { "code": f.code.code(), "message": f.message, "help": f.code.title() },
+                        "elapsed_ms": elapsed_ms,
                     });
                     writeln!(out, "{v}")?;
                 }

@@ -302,6 +302,8 @@ pub fn flow_from_plan(plan: &Plan, file: &Path) -> Result<FlowSpec> {
 
 /// Runs `docket run`.
 pub fn run(g: &Global, args: &RunArgs) -> Result<i32> {
+    // A child of `docket daemon` dies with it, so a killed daemon never leaves a second writer.
+    crate::daemon::exec::die_with_parent()?;
     if args.headless {
         crate::runner::ui::force_headless();
     }
@@ -397,6 +399,9 @@ pub fn run(g: &Global, args: &RunArgs) -> Result<i32> {
         }
         if let Some(r) = &outcome.report {
             println!("report: {}", r.display());
+        }
+        if let Some(r) = &outcome.latest_report {
+            println!("latest report: {}", r.display());
         }
     }
     Ok(outcome.exit_code())

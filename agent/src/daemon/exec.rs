@@ -2,12 +2,52 @@
 //! be given a time limit (the child is stopped with SIGTERM, then SIGKILL) and a crash of one run
 //! cannot take the daemon down. The child journals in the same run store; a run that was stopped
 //! resumes at the next attempt. Its output goes to a log file under the data dir.
+//!
+//! A child dies with the daemon: it is started with [`PARENT_ENV`] naming the daemon's pid, and
+//! [`die_with_parent`] (called by the child before it touches the journal) asks the kernel for
+//! SIGKILL when that parent goes (PR_SET_PDEATHSIG), so a daemon killed with SIGKILL leaves no
+//! orphan run working beside the run its restart resumes. The child is also told which tick it
+//! serves ([`TICK_ENV`]), so the run links itself to that tick in the journal.
 
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+
+/// The environment variable that carries the daemon's pid to its child run.
+pub const PARENT_ENV: &str = "DOCKET_DAEMON_PID";
+
+/// The environment variable that carries the tick (`FLOW` and the RFC 3339 instant, separated by
+/// a space) a child run serves.
+pub const TICK_ENV: &str = "DOCKET_TICK";
+
+/// In a child run of the daemon: asks the kernel to SIGKILL this process when the daemon dies,
+/// and exits at once if the daemon is already gone. Does nothing outside a daemon's child.
+pub fn die_with_parent() -> Result<()> {
+    let Some(parent) = std::env::var_os(PARENT_ENV) else {
+        return Ok(());
+    };
+    let parent: i32 = parent
+        .to_str()
+        .and_then(|p| p.parse().ok())
+        .with_context(|| format!("{PARENT_ENV} is not a process id"))?;
+    rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL))
+        .context("cannot ask to die with the daemon (PR_SET_PDEATHSIG)")?;
+    // The daemon may have died before the request: then nobody will send the signal.
+    let ppid = rustix::process::getppid().map(|p| p.as_raw_nonzero().get());
+    if ppid != Some(parent) {
+        anyhow::bail!("the daemon (pid {parent}) that started this run is gone; not running");
+    }
+    Ok(())
+}
+
+/// In a child run of the daemon: the tick it serves (flow name, instant), if any.
+pub fn served_tick() -> Option<(String, String)> {
+    let v = std::env::var(TICK_ENV).ok()?;
+    let (flow, at) = v.rsplit_once(' ')?;
+    Some((flow.to_owned(), at.to_owned()))
+}
 
 /// How a child run ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,11 +87,14 @@ fn terminate(child: &mut std::process::Child) {
     let _ = child.wait();
 }
 
-/// Runs `docket run FLOW --json` with the daemon's data dir; waits at most `timeout`.
+/// Runs `docket run FLOW --json` with the daemon's data dir for the tick `tick` (flow name,
+/// stamped instant); waits at most `timeout`. Must be called from the thread that waits for the
+/// child: the kernel's parent-death signal follows the thread that started it.
 pub fn run_child(
     exe: &Path,
     data_dir: &Path,
     flow_file: &Path,
+    tick: (&str, &str),
     log: &Path,
     timeout: Option<Duration>,
     stop: &AtomicBool,
@@ -74,6 +117,8 @@ pub fn run_child(
         // A run of the same flow still finishing (e.g. left by a daemon that was killed) is
         // waited for instead of failing this tick.
         .env("DOCKET_WAIT_LOCK", "1")
+        .env(PARENT_ENV, std::process::id().to_string())
+        .env(TICK_ENV, format!("{} {}", tick.0, tick.1))
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err)

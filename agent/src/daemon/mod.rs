@@ -250,6 +250,7 @@ fn execute_local(
             &opts.exe,
             &opts.data_dir,
             &fs.flow.file,
+            (name, &ticks::stamp(at)),
             &log,
             fs.timeout,
             stop,

@@ -167,14 +167,40 @@ pub struct TickRow {
     pub flow: String,
     /// Scheduled instant.
     pub fire_at: String,
-    /// running | succeeded | review | failed | timed_out | skipped
+    /// running | succeeded | review | failed | timed_out | skipped: what the tick's exit said,
+    /// made worse by the status of a run it caused (a run that went to review makes the tick
+    /// `review` even if a later attempt found nothing left to do).
     pub status: String,
     /// Attempts made.
     pub attempts: i64,
-    /// The run's id, once known.
+    /// The run that did the tick's work: the one of [`TickRow::runs`] that took documents, else
+    /// the last one.
     pub run_id: Option<String>,
+    /// Every run the tick caused, in the order they started, with their status in the run store.
+    pub runs: Vec<TickRun>,
     /// Why it was skipped or failed.
     pub note: Option<String>,
+}
+
+/// A run caused by a tick.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TickRun {
+    /// Run id.
+    pub run_id: String,
+    /// running | succeeded | review | failed
+    pub status: String,
+    /// Documents the run took.
+    pub files: i64,
+}
+
+/// How bad a status is, to combine a tick's own status with its runs'.
+fn severity(status: &str) -> u8 {
+    match status {
+        "succeeded" => 0,
+        "review" => 1,
+        "running" => 2,
+        _ => 3,
+    }
 }
 
 /// The latest `limit` ticks of a flow (all flows when `None`), newest first.
@@ -190,10 +216,44 @@ pub fn history(store: &Store, flow: Option<&str>, limit: i64) -> Result<Vec<Tick
             status: r.get(2)?,
             attempts: r.get(3)?,
             run_id: r.get(4)?,
+            runs: Vec::new(),
             note: r.get(5)?,
         })
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let mut rows: Vec<TickRow> = rows.collect::<Result<_, _>>()?;
+    let mut runs = store.conn().prepare(
+        "SELECT t.run_id, r.status, (SELECT COUNT(*) FROM files f WHERE f.run_id = t.run_id)
+           FROM tick_runs t JOIN runs r ON r.id = t.run_id
+          WHERE t.flow = ?1 AND t.fire_at = ?2 ORDER BY r.started_at, r.rowid",
+    )?;
+    for row in &mut rows {
+        row.runs = runs
+            .query_map(params![row.flow, row.fire_at], |r| {
+                Ok(TickRun {
+                    run_id: r.get(0)?,
+                    status: r.get(1)?,
+                    files: r.get(2)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        if let Some(worked) = row
+            .runs
+            .iter()
+            .rev()
+            .find(|r| r.files > 0)
+            .or(row.runs.last())
+        {
+            row.run_id = Some(worked.run_id.clone());
+        }
+        if !matches!(row.status.as_str(), "running" | "skipped") {
+            for r in &row.runs {
+                if r.status != "running" && severity(&r.status) > severity(&row.status) {
+                    row.status = r.status.clone();
+                }
+            }
+        }
+    }
+    Ok(rows)
 }
 
 /// Whether a tick row exists (tests, diagnostics).

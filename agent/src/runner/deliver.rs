@@ -9,6 +9,7 @@ use crate::ledger;
 use crate::store::{Store, now};
 use anyhow::Result;
 use docket_connectors::{OutRecord, Sink};
+use docket_core::ErrorCode;
 use rusqlite::params;
 use serde_json::json;
 use std::collections::HashMap;
@@ -210,8 +211,9 @@ pub(super) fn deliver_released(
                 }
                 Delivery::Rejected { message } => {
                     delivered = false;
+                    let code = ErrorCode::named_in(&message).unwrap_or(ErrorCode::SinkRejected);
                     eprintln!(
-                        "error: {}: released document {sha}: {message}\n  help: run `docket explain DK-E0302`",
+                        "error: {}: released document {sha}: {message}\n  help: run `docket explain {code}`",
                         w.step_id
                     );
                 }

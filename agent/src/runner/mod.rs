@@ -44,7 +44,8 @@ pub struct RunOutcome {
     pub run_id: String,
     /// `succeeded`, `review` (some documents need a person), or `failed` (a sink was unreachable).
     pub status: String,
-    /// Files seen in the inbox.
+    /// Files the run took from the inbox (a resumed run counts those it finished before the
+    /// interruption too).
     pub files: usize,
     /// Files delivered and moved to done/.
     pub done: usize,
@@ -52,7 +53,8 @@ pub struct RunOutcome {
     pub review: usize,
     /// Files quarantined.
     pub quarantined: usize,
-    /// Records newly written across sinks.
+    /// Records newly written across sinks (a resumed run adds the records it had marked written
+    /// before the interruption).
     pub written: usize,
     /// Records a sink already had (idempotent re-delivery).
     pub duplicates: usize,
@@ -73,8 +75,13 @@ pub struct RunOutcome {
     pub released: usize,
     /// Whether this run resumed an interrupted one.
     pub resumed: bool,
-    /// The HTML report, if the flow has one.
+    /// This run's HTML report, if the flow has one: `<report dir>/<run id>/<report file name>`,
+    /// never overwritten by a later run.
     pub report: Option<PathBuf>,
+    /// The flow's configured report path, a copy of the latest report of a run that took
+    /// documents (a run with nothing to do leaves it alone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latest_report: Option<PathBuf>,
     /// What the extract step's language model cost in this run (left out without one).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub llm: Option<LlmUsage>,
@@ -263,6 +270,14 @@ pub fn run_files(
             (id, false)
         }
     };
+    if let Some((tick_flow, at)) = crate::daemon::exec::served_tick()
+        && tick_flow == flow.name
+    {
+        store.conn().execute(
+            "INSERT OR IGNORE INTO tick_runs (flow, fire_at, run_id) VALUES (?1, ?2, ?3)",
+            params![tick_flow, at, run_id],
+        )?;
+    }
     tracing::info!(run = %run_id, resumed, "run started");
 
     for d in [&flow.done, &flow.quarantine] {
@@ -289,9 +304,17 @@ pub fn run_files(
         alerts: 0,
         released: 0,
         resumed,
-        report: flow.report.clone(),
+        report: flow.report.as_deref().map(|r| run_report_path(r, &run_id)),
+        latest_report: flow.report.clone(),
         llm: None,
     };
+    if resumed {
+        outcome.written = store.conn().query_row(
+            "SELECT COUNT(*) FROM outbox WHERE run_id = ?1 AND status = 'written'",
+            params![run_id],
+            |r| r.get::<_, i64>(0),
+        )? as usize;
+    }
     let schema = pipeline::resolve_schema(&flow.schema)?;
     let opts = DigitiseOptions {
         password: flow.password.clone(),
@@ -346,7 +369,6 @@ pub fn run_files(
             if crashed.len() >= poison::LIMIT {
                 let (f, attempts) = poison::failure(&shown, &crashed);
                 quarantine(store, &run_id, flow, path, &sha, &f, None, Some(attempts))?;
-                outcome.quarantined += 1;
                 pb.inc(1);
                 continue;
             }
@@ -382,7 +404,6 @@ pub fn run_files(
                 }
                 Err(f) => {
                     quarantine(store, &run_id, flow, path, &sha, &f, Some(attempt), None)?;
-                    outcome.quarantined += 1;
                     pb.inc(1);
                     continue;
                 }
@@ -412,8 +433,12 @@ pub fn run_files(
                         status = "review".into();
                         pb.suspend(|| {
                             for m in &refused {
+                                // A refusal that names its own code (a UI record in doubt,
+                                // DK-E0603; a skipped record, DK-E0602) is explained by it.
+                                let code =
+                                    ErrorCode::named_in(m).unwrap_or(ErrorCode::SinkRejected);
                                 eprintln!(
-                                    "error: {}: {shown}: {m}\n  help: run `docket explain DK-E0302`",
+                                    "error: {}: {shown}: {m}\n  help: run `docket explain {code}`",
                                     w.step_id
                                 );
                             }
@@ -433,7 +458,6 @@ pub fn run_files(
                 Delivery::Rejected { message } => {
                     let f = Failure::new(ErrorCode::SinkRejected, format!("{shown}: {message}"));
                     quarantine(store, &run_id, flow, path, &sha, &f, None, None)?;
-                    outcome.quarantined += 1;
                     delivered = false;
                     status = "quarantined".into();
                     break;
@@ -443,11 +467,6 @@ pub fn run_files(
         if delivered && (status == "extracted" || status == "review" || status == "delivered") {
             let final_status = if status == "review" { "review" } else { "done" };
             finish_file(store, &run_id, flow, path, &sha, final_status)?;
-            if final_status == "review" {
-                outcome.review += 1;
-            } else {
-                outcome.done += 1;
-            }
         }
         pb.inc(1);
     }
@@ -460,8 +479,14 @@ pub fn run_files(
         outcome.alerts = screen_run(store, &run_id, sc, pack)?;
     }
 
-    // From the store, not counted on the way: a resumed run counts the documents staged before
-    // the interruption too.
+    // From the store, not counted on the way: a resumed run counts the documents it finished or
+    // staged before the interruption too (a document held for review before a crash makes the
+    // resumed run's status `review`).
+    let files = file_counts(store, &run_id)?;
+    outcome.files = outcome.files.max(files.total);
+    outcome.done = files.done;
+    outcome.review = files.review;
+    outcome.quarantined = files.quarantined;
     (outcome.natural_duplicates, outcome.not_deduplicated) = dedupe_counts(store, &run_id)?;
     outcome.llm = llm.as_ref().map(LlmUsage::of);
     outcome.status = if outcome.pending > 0 {
@@ -487,9 +512,13 @@ pub fn run_files(
         tx.commit()?;
     }
     ledger::write_head(store)?;
-    if let Some(report) = &flow.report {
+    if let (Some(latest), Some(own)) = (&flow.report, &outcome.report) {
         let html = crate::report::render_run(store, &run_id)?;
-        atomic_write(report, html.as_bytes())?;
+        atomic_write(own, html.as_bytes())?;
+        // An empty tick must not hide the summary of the run that did the work.
+        if outcome.files > 0 || outcome.released > 0 || !latest.exists() {
+            atomic_write(latest, html.as_bytes())?;
+        }
     }
     Ok(outcome)
 }
@@ -510,6 +539,47 @@ fn defer_suspects(store: &Store, flow: &FlowSpec, inbox: &mut [PathBuf]) -> Resu
     }
     inbox.sort_by_key(|p| suspect.get(p).copied().unwrap_or(false));
     Ok(())
+}
+
+/// Where a run's own report goes: the configured report's folder, then the run id, then the
+/// configured file name (`reports/summary.html` → `reports/<run id>/summary.html`).
+fn run_report_path(configured: &Path, run_id: &str) -> PathBuf {
+    let name = configured
+        .file_name()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("summary.html"));
+    configured
+        .parent()
+        .unwrap_or_else(|| Path::new("."))
+        .join(run_id)
+        .join(name)
+}
+
+/// How many of a run's files there are in all and in each final state.
+struct FileCounts {
+    total: usize,
+    done: usize,
+    review: usize,
+    quarantined: usize,
+}
+
+fn file_counts(store: &Store, run_id: &str) -> Result<FileCounts> {
+    Ok(store.conn().query_row(
+        "SELECT COUNT(*),
+                COALESCE(SUM(status = 'done'), 0),
+                COALESCE(SUM(status = 'review'), 0),
+                COALESCE(SUM(status = 'quarantined'), 0)
+           FROM files WHERE run_id = ?1",
+        params![run_id],
+        |r| {
+            Ok(FileCounts {
+                total: r.get::<_, i64>(0)? as usize,
+                done: r.get::<_, i64>(1)? as usize,
+                review: r.get::<_, i64>(2)? as usize,
+                quarantined: r.get::<_, i64>(3)? as usize,
+            })
+        },
+    )?)
 }
 
 /// Natural-key duplicates skipped in the run, and its documents that could not be de-duplicated

@@ -118,16 +118,25 @@ pub fn spec_from_plan(u: &docket_workflow::UiPlan, data_dir: &Path) -> Result<Si
     })
 }
 
-/// [`docket_workflow::load`], then, for a workflow that passed, the checks of its `ui` targets'
-/// scripts ([`check_scripts`]), so `docket run`, `--check` and flow directories report them
-/// with the position of the target's `script` key.
+/// [`docket_workflow::load`], then, for a workflow that passed, the checks of the files it names:
+/// its `ui` targets' scripts ([`check_scripts`]) and its schedule's calendar (W037), so `docket
+/// run`, `--check` and flow directories report them with the position of their key.
 pub fn load_checked(
     yaml: &str,
     base: &Path,
 ) -> Result<docket_workflow::Plan, Vec<docket_workflow::Problem>> {
     let plan = docket_workflow::load(yaml, base)?;
-    check_scripts(yaml, base)?;
-    Ok(plan)
+    let mut problems = check_scripts(yaml, base).err().unwrap_or_default();
+    problems.extend(docket_workflow::check_calendar(yaml, base, &mut |path| {
+        docket_schedule::Calendar::load(path)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }));
+    if problems.is_empty() {
+        Ok(plan)
+    } else {
+        Err(problems)
+    }
 }
 
 /// The script checks of a workflow's `ui` targets (W036, W025): every problem with the position

@@ -181,18 +181,22 @@ pub async fn schedules(State(app): State<Arc<App>>, s: Session) -> Result<Html<S
             out.push_str("<p class=muted>Start <code>docket serve --flows DIR</code> to see next fire times.</p>");
         }
         out.push_str("<h2>Recent ticks</h2><table id=ticks><tr><th>flow</th><th>fire at</th><th>status</th><th>attempts</th><th>run</th><th>note</th></tr>");
-        let mut stmt = st.conn().prepare(
-            "SELECT flow, fire_at, status, attempts, run_id, note FROM ticks ORDER BY fire_at DESC LIMIT 200",
-        )?;
-        let mut q = stmt.query([])?;
-        while let Some(r) = q.next()? {
-            let run: Option<String> = r.get(4)?;
+        // The same view as `docket schedule history`: each tick with the runs it caused.
+        for t in crate::daemon::ticks::history(st, None, 200)? {
+            let runs: Vec<String> = t
+                .runs
+                .iter()
+                .map(|r| format!("<a href=\"/runs/{}\">{}</a> {}", esc(&r.run_id), esc(&r.run_id), esc(&r.status)))
+                .collect();
+            let runs = if runs.is_empty() {
+                t.run_id.map(|id| format!("<a href=\"/runs/{}\">{}</a>", esc(&id), esc(&id))).unwrap_or_default()
+            } else {
+                runs.join("<br>")
+            };
             out.push_str(&format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&r.get::<_, String>(0)?), esc(&r.get::<_, String>(1)?), esc(&r.get::<_, String>(2)?),
-                r.get::<_, i64>(3)?,
-                run.map(|id| format!("<a href=\"/runs/{}\">{}</a>", esc(&id), esc(&id))).unwrap_or_default(),
-                esc(&r.get::<_, Option<String>>(5)?.unwrap_or_default())
+                esc(&t.flow), esc(&t.fire_at), esc(&t.status), t.attempts, runs,
+                esc(&t.note.unwrap_or_default())
             ));
         }
         out.push_str("</table>");

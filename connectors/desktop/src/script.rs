@@ -419,9 +419,19 @@ impl Script {
             message,
         };
         let mut s: Script = serde_yaml_ng::from_str(yaml).map_err(|e| perr(e.to_string()))?;
-        let problems = s.problems();
+        let problems = s.located_problems();
         if !problems.is_empty() {
-            return Err(perr(problems.join("; ")));
+            // Each rule broken, at its line and column in the YAML (like the parser's own
+            // messages), so a hand-edited script is fixed where it is wrong.
+            let tree = marked_yaml::parse_yaml(0, yaml).ok();
+            let located: Vec<String> = problems
+                .into_iter()
+                .map(|(m, loc)| match tree.as_ref().and_then(|t| loc.find(t)) {
+                    Some((line, column)) => format!("{m} at line {line} column {column}"),
+                    None => m,
+                })
+                .collect();
+            return Err(perr(located.join("; ")));
         }
         s.base_dir = base_dir.to_path_buf();
         Ok(s)
@@ -445,13 +455,20 @@ impl Script {
 
     /// Writes the script as YAML.
     pub fn to_yaml(&self) -> String {
-        serde_yaml_ng::to_string(self).unwrap_or_default()
+        flow_numeric_lists(&serde_yaml_ng::to_string(self).unwrap_or_default())
     }
 
     /// Rules serde cannot express, as "step N (name): problem" lines.
     pub fn problems(&self) -> Vec<String> {
+        self.located_problems()
+            .into_iter()
+            .map(|(m, _)| m)
+            .collect()
+    }
+
+    fn located_problems(&self) -> Vec<(String, Loc)> {
         let mut out = Vec::new();
-        check_steps(&self.steps, "", false, &mut out);
+        check_steps(&self.steps, "", false, &[Seg::Key("steps")], &mut out);
         out
     }
 
@@ -502,6 +519,49 @@ impl Script {
     }
 }
 
+/// Writes every list of numbers (coordinates, offsets, screen sizes) in flow style on its key's
+/// line (`at: [200, 60]`) instead of one line per number, so a person can read and edit a
+/// recorded script. Other lists keep the block style.
+fn flow_numeric_lists(yaml: &str) -> String {
+    let lines: Vec<&str> = yaml.lines().collect();
+    let number = |t: &str| !t.is_empty() && t.parse::<f64>().is_ok();
+    let mut out = String::with_capacity(yaml.len());
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        if let Some(key_part) = line.strip_suffix(':') {
+            // The column where the key starts (after the indent and a `- ` item mark).
+            let indent = key_part.len() - key_part.trim_start().len();
+            let col = if key_part.trim_start().starts_with("- ") {
+                indent + 2
+            } else {
+                indent
+            };
+            let mut items = Vec::new();
+            let mut j = i + 1;
+            while let Some(next) = lines.get(j) {
+                let item_indent = next.len() - next.trim_start().len();
+                match next.trim_start().strip_prefix("- ") {
+                    Some(v) if (item_indent == col || item_indent == col + 2) && number(v) => {
+                        items.push(v);
+                        j += 1;
+                    }
+                    _ => break,
+                }
+            }
+            if !items.is_empty() {
+                out.push_str(&format!("{line} [{}]\n", items.join(", ")));
+                i = j;
+                continue;
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+        i += 1;
+    }
+    out
+}
+
 fn walk<'a>(steps: &'a [Step], f: &mut dyn FnMut(&'a Step)) {
     for s in steps {
         f(s);
@@ -516,54 +576,155 @@ fn walk<'a>(steps: &'a [Step], f: &mut dyn FnMut(&'a Step)) {
     }
 }
 
-fn check_target(t: &Target, at: &str, out: &mut Vec<String>) {
+/// One step of the way from the YAML root to a node.
+#[derive(Debug, Clone)]
+enum Seg {
+    Key(&'static str),
+    Index(usize),
+}
+
+/// Where a broken rule is: the step (the way to it from the root) and, when one key is to
+/// blame, that key (the first with this name inside the step).
+#[derive(Debug, Clone)]
+struct Loc {
+    step: Vec<Seg>,
+    field: Option<&'static str>,
+}
+
+impl Loc {
+    fn with(&self, field: &'static str) -> Loc {
+        Loc {
+            step: self.step.clone(),
+            field: Some(field),
+        }
+    }
+
+    /// Line and column (1-based) of the key, else of the step, in the parsed YAML.
+    fn find(&self, root: &marked_yaml::Node) -> Option<(usize, usize)> {
+        let mut node = root;
+        for seg in &self.step {
+            node = match seg {
+                Seg::Key(k) => node.as_mapping()?.get_node(k)?,
+                Seg::Index(i) => node.as_sequence()?.get_node(*i)?,
+            };
+        }
+        let marker = match self.field.and_then(|f| find_key(node, f)) {
+            Some(m) => m,
+            None => *node.span().start()?,
+        };
+        Some((marker.line(), marker.column()))
+    }
+}
+
+/// The position of the first key named `key` in `node`'s subtree, depth first.
+fn find_key(node: &marked_yaml::Node, key: &str) -> Option<marked_yaml::Marker> {
+    match node {
+        marked_yaml::Node::Mapping(m) => m.iter().find_map(|(k, v)| {
+            if k.as_str() == key {
+                k.span().start().copied()
+            } else {
+                find_key(v, key)
+            }
+        }),
+        marked_yaml::Node::Sequence(s) => s.iter().find_map(|v| find_key(v, key)),
+        marked_yaml::Node::Scalar(_) => None,
+    }
+}
+
+fn check_target(t: &Target, at: &str, loc: &Loc, out: &mut Vec<(String, Loc)>) {
     if t.strong_signals() == 0 {
-        out.push(format!(
-            "{at}: a target needs an anchor, a text or a label (a position alone is too weak to act on)"
+        out.push((
+            format!(
+                "{at}: a target needs an anchor, a text or a label (a position alone is too weak to act on)"
+            ),
+            loc.clone(),
         ));
     }
     if t.label_offset.is_some() && t.label.is_none() {
-        out.push(format!("{at}: label_offset without label"));
+        out.push((
+            format!("{at}: label_offset without label"),
+            loc.with("label_offset"),
+        ));
     }
     if t.rel.is_some() && t.window.is_none() {
-        out.push(format!("{at}: rel needs the window it is relative to"));
+        out.push((
+            format!("{at}: rel needs the window it is relative to"),
+            loc.with("rel"),
+        ));
     }
     if let Some(th) = t.threshold
         && !(0.5..=1.0).contains(&th)
     {
-        out.push(format!("{at}: threshold {th} is outside 0.5–1.0"));
+        out.push((
+            format!("{at}: threshold {th} is outside 0.5–1.0"),
+            loc.with("threshold"),
+        ));
     }
 }
 
-fn check_steps(steps: &[Step], prefix: &str, in_loop: bool, out: &mut Vec<String>) {
+fn check_steps(
+    steps: &[Step],
+    prefix: &str,
+    in_loop: bool,
+    path: &[Seg],
+    out: &mut Vec<(String, Loc)>,
+) {
     for (i, s) in steps.iter().enumerate() {
         let at = format!("step {prefix}{} ({})", i + 1, s.display_name());
+        let mut here = path.to_vec();
+        here.push(Seg::Index(i));
+        let loc = Loc {
+            step: here.clone(),
+            field: None,
+        };
+        let inner = |keys: [&'static str; 2]| {
+            let mut p = here.clone();
+            p.extend(keys.map(Seg::Key));
+            p
+        };
         for t in s.targets() {
-            check_target(t, &at, out);
+            check_target(t, &at, &loc, out);
         }
         if s.on_error.as_ref().map(|e| e.then) == Some(ErrorAction::SkipRecord) && !in_loop {
-            out.push(format!(
-                "{at}: on_error then: skip_record is only possible inside for_each"
+            out.push((
+                format!("{at}: on_error then: skip_record is only possible inside for_each"),
+                loc.with("on_error"),
             ));
         }
         match &s.action {
             StepAction::ForEach(fe) => {
                 if in_loop {
-                    out.push(format!("{at}: for_each cannot be nested"));
+                    out.push((format!("{at}: for_each cannot be nested"), loc.clone()));
                 }
-                check_steps(&fe.steps, &format!("{prefix}{}.", i + 1), true, out);
+                check_steps(
+                    &fe.steps,
+                    &format!("{prefix}{}.", i + 1),
+                    true,
+                    &inner(["for_each", "steps"]),
+                    out,
+                );
             }
             StepAction::If(branch) => {
-                check_steps(&branch.then, &format!("{prefix}{}.", i + 1), in_loop, out);
+                check_steps(
+                    &branch.then,
+                    &format!("{prefix}{}.", i + 1),
+                    in_loop,
+                    &inner(["if", "then"]),
+                    out,
+                );
                 check_steps(
                     &branch.otherwise,
                     &format!("{prefix}{}.else.", i + 1),
                     in_loop,
+                    &inner(["if", "else"]),
                     out,
                 );
             }
             StepAction::Focus(f) if f.window.is_none() && f.class.is_none() => {
-                out.push(format!("{at}: focus needs a window title or a class"));
+                out.push((
+                    format!("{at}: focus needs a window title or a class"),
+                    loc.clone(),
+                ));
             }
             StepAction::Screenshot(sh)
                 if sh.name.is_empty()
@@ -572,20 +733,24 @@ fn check_steps(steps: &[Step], prefix: &str, in_loop: bool, out: &mut Vec<String
                         .chars()
                         .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
             {
-                out.push(format!(
-                    "{at}: screenshot name {:?} must be letters, digits, - or _",
-                    sh.name
+                out.push((
+                    format!(
+                        "{at}: screenshot name {:?} must be letters, digits, - or _",
+                        sh.name
+                    ),
+                    loc.with("name"),
                 ));
             }
             StepAction::AssertText(a) if a.equals.is_none() == a.contains.is_none() => {
-                out.push(format!(
-                    "{at}: assert_text needs exactly one of equals, contains"
+                out.push((
+                    format!("{at}: assert_text needs exactly one of equals, contains"),
+                    loc.clone(),
                 ));
             }
-            StepAction::WaitFor(w) => check_target(&w.target(), &at, out),
+            StepAction::WaitFor(w) => check_target(&w.target(), &at, &loc, out),
             StepAction::Key(k) => {
                 if let Err(e) = crate::desktop::KeyCombo::parse(k) {
-                    out.push(format!("{at}: {e}"));
+                    out.push((format!("{at}: {e}"), loc.with("key")));
                 }
             }
             _ => {}
@@ -649,6 +814,33 @@ impl Step {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// Recorded steps wrapped in a `for_each` by hand: the broken rule is reported at the line
+    /// and column of the key to blame, like the parser's own errors and workflow problems.
+    #[test]
+    fn a_broken_rule_points_at_its_line_and_column() {
+        let yaml = "steps:
+  - focus: {window: Payments}
+  - for_each:
+      steps:
+        - click: {anchor: anchors/ok.png}
+        - click:
+            anchor: anchors/amount.png
+            label_offset: [120, 0]
+";
+        let e = Script::parse(yaml, Path::new("/x"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("step 2.2 (")
+                && e.contains("label_offset without label at line 8 column 13"),
+            "{e}"
+        );
+        let e = Script::parse("steps:\n  - key: ctrl+nonsense\n", Path::new("/x"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("at line 2 column 5"), "{e}");
+    }
 
     #[test]
     fn parses_the_documented_format() {

@@ -2,13 +2,52 @@
 //! file name, options that do not go together, durations, and the failure alert.
 //!
 //! Like the rest of `validate`, it reads the JSON form leniently and never touches the file
-//! system: the calendar is named here and read by the daemon.
+//! system: the calendar is named here and read by the caller, which passes a loader to
+//! [`check_calendar`] (W037 at the `calendar` key when the file cannot be used).
+
+use std::path::Path;
 
 use serde_json::Value;
+
+use crate::problem::Problem;
 
 use super::values::{self, UrlProblem};
 use super::{Push, check_path};
 use crate::cron::{check_cron, check_timezone};
+
+/// Check the calendar file of a workflow that [`crate::load`] accepted: `load` reads and parses it
+/// (the agent passes `docket_schedule::Calendar::load`; its error text names the file and what is
+/// wrong). A calendar that cannot be used is W037 at the position of `schedule.calendar`, so
+/// `docket run --check` refuses it like any other problem of the workflow.
+pub fn check_calendar(
+    yaml: &str,
+    base_dir: &Path,
+    load: &mut dyn FnMut(&Path) -> Result<(), String>,
+) -> Vec<Problem> {
+    let checked = crate::tree::check(yaml, &crate::json_schema());
+    let Some(doc) = checked.value else {
+        return Vec::new();
+    };
+    let Some(cal) = doc.pointer("/schedule/calendar").and_then(Value::as_str) else {
+        return Vec::new();
+    };
+    let path = "schedule.calendar";
+    match load(&super::resolve(base_dir, cal)) {
+        Ok(()) => Vec::new(),
+        Err(message) => vec![
+            Problem::new(
+                "W037",
+                path,
+                checked.spans.value(path),
+                format!("the calendar cannot be used: {message}"),
+            )
+            .hint(
+                "check the path (relative to the workflow file's folder); the installed \
+                 calendars are in installer/calendars/",
+            ),
+        ],
+    }
+}
 
 /// Check `schedule` (the JSON value of the `schedule:` section).
 pub(super) fn check(schedule: &Value, push: &mut Push<'_>) {
