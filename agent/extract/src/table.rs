@@ -711,6 +711,13 @@ pub fn direction_word(n: &str) -> Option<bool> {
 }
 
 fn direction(n: &str) -> Option<bool> {
+    // OCR puts specks around a short word (`°Dr`, `:Dr`, `Cr.`) and reads `Cr` as `Gr`.
+    let cleaned: String = n.chars().filter(|c| c.is_alphanumeric()).collect();
+    let n = if cleaned == "gr" {
+        "cr"
+    } else {
+        cleaned.as_str()
+    };
     if n.is_empty() || n.contains("不计") || n.contains("中性") {
         return None;
     }

@@ -181,7 +181,8 @@ pub fn exact_role(text: &str) -> Option<Role> {
 /// The role a header text names, or `None` when it is not a known header. Exact vocabulary first,
 /// then patterns for the many variants (`Billing amount`, `交易金额(收入)`, `金额(元)`).
 pub fn header_role(text: &str) -> Option<Role> {
-    let n = normalise(text);
+    // OCR reads specks at a cell's edge as quote marks (`”本次余额`).
+    let n = normalise(&crate::parse::strip_edge_noise(text));
     if n.is_empty() {
         return None;
     }
@@ -367,6 +368,8 @@ fn word_role(n: &str) -> Option<Role> {
     if any(&[
         "amount",
         "amt",
+        "交易额",
+        "发生金额",
         "金额",
         "发生额",
         "betrag",
