@@ -5,6 +5,7 @@
 
 use crate::model::{Alert, Case, Screening, Txn};
 use crate::pack::RulePack;
+use crate::rules::collection::CollectionRule;
 use crate::rules::cycle::CycleRule;
 use crate::rules::fan::FanRule;
 use crate::rules::flow::{
@@ -102,6 +103,9 @@ fn detectors(pack: &RulePack) -> Vec<Box<dyn Detector>> {
     }
     if let Some(p) = &pack.cycle {
         d.push(Box::new(CycleRule::new(p.clone())));
+    }
+    if let Some(p) = &pack.collection {
+        d.push(Box::new(CollectionRule::new(p.clone())));
     }
     d
 }

@@ -1,6 +1,7 @@
 //! The rule detectors: each keeps bounded, time-windowed state per account and turns legs into
 //! alerts. Detectors only see legs in time order; they never look ahead or do I/O.
 
+pub(crate) mod collection;
 pub(crate) mod cycle;
 pub(crate) mod fan;
 pub(crate) mod flow;
