@@ -158,7 +158,7 @@ impl Rows {
                 return Ok(false);
             }
             self.index += 1;
-            if !self.record.iter().all(|c| clean_cell(c).is_blank()) {
+            if !self.record.iter().all(cell_blank) {
                 return Ok(true);
             }
         }
@@ -166,12 +166,7 @@ impl Rows {
 
     fn current(&self) -> Result<Txn> {
         let record = &self.record;
-        let cell = |c: usize| {
-            record
-                .get(c)
-                .map(|v| clean_cell(v).as_text().trim().to_string())
-                .unwrap_or_default()
-        };
+        let cell = |c: usize| record.get(c).map(cell_text).unwrap_or_default();
         Ok(row_txn(
             &self.cols,
             &cell,
@@ -195,10 +190,7 @@ impl Rows {
         let mut out = Vec::new();
         let id_col = self.cols.get("txn_id");
         while self.advance()? {
-            let wanted = match id_col
-                .and_then(|c| self.record.get(c))
-                .map(|v| clean_cell(v).as_text().trim().to_string())
-            {
+            let wanted = match id_col.and_then(|c| self.record.get(c)).map(cell_text) {
                 Some(id) if !id.is_empty() => ids.contains(id.as_str()),
                 _ => ids.contains(format!("{}:{}", self.doc12, self.index + 1).as_str()),
             };
@@ -208,6 +200,22 @@ impl Rows {
         }
         Ok(out)
     }
+}
+
+/// A cell's text as the digitiser would give it (`clean_cell`), without allocating twice for
+/// the common plain cell.
+fn cell_text(field: &str) -> String {
+    let t = field.trim();
+    if t.starts_with(['=', '\'']) {
+        clean_cell(field).as_text().trim().to_string()
+    } else {
+        t.to_string()
+    }
+}
+
+fn cell_blank(field: &str) -> bool {
+    let t = field.trim();
+    t.is_empty() || (t.starts_with('=') && cell_text(field).is_empty())
 }
 
 fn read_record(
@@ -307,10 +315,11 @@ impl Iterator for Sorted {
                 self.done = true;
                 return None;
             }
-            let mut group = vec![first];
+            // `ready` is empty here: it collects the group of rows with this timestamp.
+            self.ready.push_back(first);
             loop {
                 match self.read() {
-                    Some(t) if key(&t) == k => group.push(t),
+                    Some(t) if key(&t) == k => self.ready.push_back(t),
                     Some(t) => {
                         self.pending = Some(t);
                         break;
@@ -319,9 +328,10 @@ impl Iterator for Sorted {
                 }
             }
             // The whole-file path sorts by (timestamp, id), stably.
-            group.sort_by(|a, b| a.id.cmp(&b.id));
+            if self.ready.len() > 1 {
+                self.ready.make_contiguous().sort_by(|a, b| a.id.cmp(&b.id));
+            }
             self.last = Some(k);
-            self.ready.extend(group);
         }
     }
 }

@@ -25,6 +25,8 @@ fn category(leg: &Leg) -> &'static str {
 #[allow(clippy::type_complexity)]
 struct Day {
     date: Option<NaiveDate>,
+    /// Epoch seconds of the account's last leg.
+    last: i64,
     /// (direction, category, currency) -> (sum, txn ids)
     buckets: BTreeMap<(&'static str, &'static str, Rc<str>), (Decimal, Vec<String>)>,
 }
@@ -95,12 +97,26 @@ impl Detector for LargeValueRule {
             .or_default();
         b.0 += leg.amount.abs();
         b.1.push(leg.id.to_string());
+        day.last = leg.ts;
     }
 
     fn finish(&mut self, out: &mut Vec<Alert>) {
         for (account, day) in self.days.iter_mut() {
             Self::flush(&self.p, account, day, out);
         }
+    }
+
+    fn evict(&mut self, now: i64, out: &mut Vec<Alert>) {
+        // Two days idle: whatever the zone, the account's next leg falls on a later local day,
+        // which would flush this day exactly as here.
+        let p = &self.p;
+        self.days.retain(|account, day| {
+            if day.last >= now - 2 * 86_400 {
+                return true;
+            }
+            Self::flush(p, account, day, out);
+            false
+        });
     }
 }
 
