@@ -15,7 +15,7 @@ use crate::rules::late_night::LateNightRule;
 use crate::rules::velocity::VelocityRule;
 use crate::rules::{Detector, Leg};
 use docket_core::codes::ErrorCode;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// Why screening stopped.
@@ -56,7 +56,7 @@ impl ScreenError {
 
 /// Interns strings so per-account state shares one allocation per account.
 #[derive(Default)]
-struct Interner(HashSet<Rc<str>>);
+struct Interner(crate::rules::HashSet<Rc<str>>);
 
 impl Interner {
     fn get(&mut self, s: &str) -> Rc<str> {

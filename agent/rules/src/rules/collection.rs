@@ -3,12 +3,13 @@
 //! it needs no onward half. State per account and currency is the window's flows and a count of
 //! each payer's payments in it, so the distinct-payer test costs O(1) per leg.
 
+use super::HashMap;
 use super::{Detector, Leg, alert, excess_score};
 use crate::model::{Alert, Channel, RuleId};
 use crate::params::Collection;
 use rust_decimal::Decimal;
 use serde_json::json;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 struct Inflow {
@@ -69,7 +70,7 @@ impl CollectionRule {
     pub fn new(p: Collection) -> Self {
         CollectionRule {
             p,
-            state: HashMap::new(),
+            state: HashMap::default(),
         }
     }
 }

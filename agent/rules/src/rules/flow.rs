@@ -1,13 +1,14 @@
 //! Per-account flow rules: large_value, structuring, pass_through, round_amount, dormant,
 //! high_risk_country. State per account is bounded by each rule's window.
 
+use super::HashMap;
 use super::{Detector, Leg, alert, excess_score};
 use crate::model::{Alert, Channel, CustomerKind, RuleId};
 use crate::params::{Dormant, HighRiskCountry, LargeValue, PassThrough, RoundAmount, Structuring};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde_json::json;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
 /// PBOC category of a leg.
@@ -40,7 +41,7 @@ impl LargeValueRule {
     pub fn new(p: LargeValue) -> Self {
         LargeValueRule {
             p,
-            days: HashMap::new(),
+            days: HashMap::default(),
         }
     }
 
@@ -200,7 +201,7 @@ impl StructuringRule {
     pub fn new(p: Structuring) -> Self {
         StructuringRule {
             p,
-            bursts: HashMap::new(),
+            bursts: HashMap::default(),
         }
     }
 
@@ -280,7 +281,7 @@ impl RoundAmountRule {
     pub fn new(p: RoundAmount) -> Self {
         RoundAmountRule {
             p,
-            bursts: HashMap::new(),
+            bursts: HashMap::default(),
         }
     }
 
@@ -364,7 +365,7 @@ impl PassThroughRule {
     pub fn new(p: PassThrough) -> Self {
         PassThroughRule {
             p,
-            state: HashMap::new(),
+            state: HashMap::default(),
         }
     }
 }
@@ -462,7 +463,7 @@ impl DormantRule {
     pub fn new(p: Dormant) -> Self {
         DormantRule {
             p,
-            last: HashMap::new(),
+            last: HashMap::default(),
         }
     }
 }

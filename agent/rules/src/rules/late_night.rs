@@ -2,12 +2,13 @@
 //! counterparties, repeated within a span of days. State per account: one day and the window.
 
 use super::{Detector, Leg, alert};
+use super::{HashMap, HashSet};
 use crate::model::{Alert, RuleId};
 use crate::params::LateNight;
 use chrono::{NaiveDate, Timelike};
 use rust_decimal::Decimal;
 use serde_json::json;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 #[derive(Default)]
@@ -31,7 +32,7 @@ impl LateNightRule {
     pub fn new(p: LateNight) -> Self {
         LateNightRule {
             p,
-            state: HashMap::new(),
+            state: HashMap::default(),
         }
     }
 
