@@ -28,7 +28,7 @@ impl Spec {
             rows,
             accounts: 1_000_000,
             days: 365,
-            seed: 0x5EED_0D0C_E7,
+            seed: 0x005E_ED0D_0CE7,
             plants: 8,
         }
     }

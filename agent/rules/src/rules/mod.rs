@@ -61,7 +61,9 @@ impl Hasher for FxHasher {
 
     #[inline]
     fn finish(&self) -> u64 {
-        self.0
+        // The multiply leaves its entropy in the high bits; the table indexes by the low ones
+        // (rustc-hash 2 does the same rotation).
+        self.0.rotate_left(26)
     }
 }
 
