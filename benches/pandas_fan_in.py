@@ -4,7 +4,8 @@
 Usage: python3 benches/pandas_fan_in.py TRANSFERS.csv [RUST_FAN_IN_SUBJECTS.txt]
 
 Reads the CSV written by `cargo run --release -p docket-rules --example bench -- N --csv PATH`
-(from_account,to_account,amount,timestamp,txn_id,channel). Same semantics as
+(from_account,to_account,amount,timestamp,txn_id,channel) or by `gen-transfers ROWS OUT.csv`
+(txn_id,from_account,to_account,amount,timestamp,currency,channel; cash rows with one side empty). Same semantics as
 agent/rules/src/rules/fan.rs with the default pack: card and cash legs ignored; for each leg of an
 account, the window is its legs within the last 7 days; >= 10 distinct payers in, and the top 2
 payees (paid at or after the first of those inflows) take >= 80% of the inflow. Prints the flagged
@@ -23,7 +24,8 @@ MIN_MANY, MAX_FEW, MIN_SHARE = 10, 2, 0.80
 
 
 def flagged(df: pd.DataFrame) -> set:
-    df = df[~df["channel"].isin(["Card", "Cash"])]
+    df = df[~df["channel"].astype(str).str.lower().isin(["card", "cash"])]
+    df = df.dropna(subset=["from_account", "to_account"])
     ins = pd.DataFrame({"account": df["to_account"], "party": df["from_account"],
                         "amount": df["amount"], "ts": df["ts"], "inward": True})
     outs = pd.DataFrame({"account": df["from_account"], "party": df["to_account"],

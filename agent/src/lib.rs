@@ -18,6 +18,7 @@ pub mod process;
 pub mod progress;
 pub mod report;
 pub mod runner;
+pub mod screening;
 pub mod secrets;
 pub mod sources;
 pub mod store;

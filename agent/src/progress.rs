@@ -17,3 +17,17 @@ pub fn bar(len: u64, show: bool) -> ProgressBar {
     }
     pb
 }
+
+/// A bar over `len` bytes (a file being streamed), hidden when not interactive.
+pub fn bytes_bar(len: u64, show: bool) -> ProgressBar {
+    if !show || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new(len);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {bar:30} {bytes}/{total_bytes} {bytes_per_sec} {wide_msg}",
+    ) {
+        pb.set_style(style);
+    }
+    pb
+}

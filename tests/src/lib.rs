@@ -2,4 +2,5 @@
 //! layout zoo that scores the statement reader.
 
 pub mod samples;
+pub mod transfers;
 pub mod zoo;

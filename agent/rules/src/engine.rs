@@ -5,6 +5,7 @@
 
 use crate::model::{Alert, Case, Screening, Txn};
 use crate::pack::RulePack;
+use crate::rules::collection::CollectionRule;
 use crate::rules::cycle::CycleRule;
 use crate::rules::fan::FanRule;
 use crate::rules::flow::{
@@ -14,7 +15,7 @@ use crate::rules::late_night::LateNightRule;
 use crate::rules::velocity::VelocityRule;
 use crate::rules::{Detector, Leg};
 use docket_core::codes::ErrorCode;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// Why screening stopped.
@@ -55,7 +56,7 @@ impl ScreenError {
 
 /// Interns strings so per-account state shares one allocation per account.
 #[derive(Default)]
-struct Interner(HashSet<Rc<str>>);
+struct Interner(crate::rules::HashSet<Rc<str>>);
 
 impl Interner {
     fn get(&mut self, s: &str) -> Rc<str> {
@@ -102,6 +103,9 @@ fn detectors(pack: &RulePack) -> Vec<Box<dyn Detector>> {
     }
     if let Some(p) = &pack.cycle {
         d.push(Box::new(CycleRule::new(p.clone())));
+    }
+    if let Some(p) = &pack.collection {
+        d.push(Box::new(CollectionRule::new(p.clone())));
     }
     d
 }

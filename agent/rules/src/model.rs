@@ -84,11 +84,13 @@ pub enum RuleId {
     HighRiskCountry,
     /// Funds returning to their origin (round-tripping).
     Cycle,
+    /// Many payers into one account that pays almost nothing out (collection account).
+    Collection,
 }
 
 impl RuleId {
     /// Every rule, in report order.
-    pub const ALL: [RuleId; 11] = [
+    pub const ALL: [RuleId; 12] = [
         RuleId::LargeValue,
         RuleId::Structuring,
         RuleId::PassThrough,
@@ -100,6 +102,7 @@ impl RuleId {
         RuleId::Velocity,
         RuleId::HighRiskCountry,
         RuleId::Cycle,
+        RuleId::Collection,
     ];
 
     /// The id as written in packs and JSON, e.g. `pass_through`.
@@ -116,6 +119,7 @@ impl RuleId {
             RuleId::Velocity => "velocity",
             RuleId::HighRiskCountry => "high_risk_country",
             RuleId::Cycle => "cycle",
+            RuleId::Collection => "collection",
         }
     }
 

@@ -5,8 +5,8 @@
 
 use crate::model::RuleId;
 use crate::params::{
-    Amounts, Cycle, Dormant, Fan, HighRiskCountry, LargeValue, LateNight, PassThrough, RoundAmount,
-    Structuring, Velocity,
+    Amounts, Collection, Cycle, Dormant, Fan, HighRiskCountry, LargeValue, LateNight, PassThrough,
+    RoundAmount, Structuring, Velocity,
 };
 use crate::units;
 use chrono_tz::Tz;
@@ -46,6 +46,8 @@ pub struct RulePack {
     pub high_risk_country: Option<HighRiskCountry>,
     /// `cycle` parameters.
     pub cycle: Option<Cycle>,
+    /// `collection` parameters.
+    pub collection: Option<Collection>,
 }
 
 /// One problem in a rule pack.
@@ -88,6 +90,7 @@ impl RulePack {
             velocity: None,
             high_risk_country: None,
             cycle: None,
+            collection: None,
         }
     }
 
@@ -105,6 +108,7 @@ impl RulePack {
             velocity: Some(Velocity::default()),
             high_risk_country: Some(HighRiskCountry::default()),
             cycle: Some(Cycle::default()),
+            collection: Some(Collection::default()),
             ..RulePack::empty()
         }
     }
@@ -604,6 +608,30 @@ fn parse_rules(cx: &mut Cx, node: &Node, pack: &mut RulePack) {
                 pack.cycle = on.then_some(p);
             }
             RuleId::Velocity => pack.velocity = parse_velocity(cx, value),
+            RuleId::Collection => {
+                let mut p = Collection::default();
+                let on = each_param(
+                    cx,
+                    value,
+                    rule,
+                    "window, min_payers, max_payout_share, min_inflow",
+                    |cx, k, v, path| {
+                        match k {
+                            "window" => {
+                                put(&mut p.window_secs, cx.text(v, path, units::duration_secs))
+                            }
+                            "min_payers" => put(&mut p.min_payers, cx.count(v, path)),
+                            "max_payout_share" => {
+                                put(&mut p.max_payout_share, cx.text(v, path, units::percent))
+                            }
+                            "min_inflow" => put(&mut p.min_inflow, cx.amounts(v, path)),
+                            _ => return false,
+                        }
+                        true
+                    },
+                );
+                pack.collection = on.then_some(p);
+            }
         }
     }
 }

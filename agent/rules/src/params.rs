@@ -154,6 +154,33 @@ impl Default for LateNight {
     }
 }
 
+/// `collection`: many distinct payers into one account that pays (almost) nothing out — the
+/// collection account of gambling and fraud schemes, before any onward half `fan_in` needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Collection {
+    /// Window the payments fall in (engineering choice: 1 day, an operator's "plain day").
+    pub window_secs: i64,
+    /// Fewest distinct payers (engineering choice: 20, twice `fan_in`'s many side, since there is
+    /// no onward half to confirm it).
+    pub min_payers: usize,
+    /// Payouts within the window at most this share of what came in (engineering choice: 10%).
+    pub max_payout_share: Decimal,
+    /// Smallest total received within the window (engineering choice: the PBOC cash trigger, so
+    /// a shop's day of small transfers does not qualify); a currency not listed is not screened.
+    pub min_inflow: Amounts,
+}
+
+impl Default for Collection {
+    fn default() -> Self {
+        Collection {
+            window_secs: 86_400,
+            min_payers: 20,
+            max_payout_share: pct(10),
+            min_inflow: amounts(&[(50_000, "CNY"), (10_000, "USD")]),
+        }
+    }
+}
+
 /// `cycle`: funds returning to their origin.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cycle {

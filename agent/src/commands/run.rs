@@ -313,7 +313,7 @@ pub fn run(g: &Global, args: &RunArgs) -> Result<i32> {
         // the pack's line and column before any run.
         for step in &plan.steps {
             if let Action::Screen(sc) = &step.action {
-                crate::commands::screen::load_pack(sc.pack.as_deref())?;
+                crate::screening::load_pack(sc.pack.as_deref())?;
             }
         }
         if g.json {

@@ -155,12 +155,13 @@ pub struct StrArgs {
 /// | velocity          | FTIEA | frequent transactions inconsistent with expected activity          |
 /// | high_risk_country | HRCTR | transactions related to high-risk countries                        |
 /// | cycle             | MACMN | many inter-account transfers (funds returning to their origin)     |
+/// | collection        | FRDMR | transfers from multiple remitters to a single beneficiary          |
 pub fn indicator(rule: RuleId) -> &'static str {
     match rule {
         RuleId::LargeValue => "FRQDW",
         RuleId::Structuring => "ML002",
         RuleId::PassThrough => "ARIET",
-        RuleId::FanIn => "FRDMR",
+        RuleId::FanIn | RuleId::Collection => "FRDMR",
         RuleId::FanOut | RuleId::Cycle => "MACMN",
         RuleId::LateNight => "CTRGB",
         RuleId::RoundAmount => "FTRWA",

@@ -233,7 +233,7 @@ pub fn run_files(
 
     // A bad rule pack stops the run before it claims anything.
     let pack = match &flow.screen {
-        Some(sc) => Some(crate::commands::screen::load_pack(sc.pack.as_deref())?),
+        Some(sc) => Some(crate::screening::load_pack(sc.pack.as_deref())?),
         None => None,
     };
 
@@ -624,14 +624,12 @@ fn screen_run(
         let doc: serde_json::Value = serde_json::from_str(extraction)
             .with_context(|| format!("{path}: stored extraction is not JSON"))?;
         let origin = format!("{} ({path})", sc.step_id);
-        txns.extend(crate::commands::screen::extraction_txns(
-            &doc, sc.zone, &origin,
-        )?);
+        txns.extend(crate::screening::extraction_txns(&doc, sc.zone, &origin)?);
         sources.extend(crate::sources::of_extraction(&doc, path));
         inputs.push((path.clone(), sha.clone()));
     }
-    let screening = crate::commands::screen::screen_txns(&mut txns, pack)?;
-    crate::commands::screen::persist(store, Some(run_id), &screening, &txns, &inputs, &sources)?;
+    let screening = crate::screening::screen_txns(&mut txns, pack)?;
+    crate::screening::persist(store, Some(run_id), &screening, &txns, &inputs, &sources)?;
     tracing::info!(run = %run_id, transactions = txns.len(), alerts = screening.alerts.len(), "screened");
     Ok(screening.alerts.len())
 }

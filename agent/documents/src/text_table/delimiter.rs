@@ -11,7 +11,7 @@ const SAMPLE_LINES: usize = 100;
 const MAX_BREAKS_IN_FIELD: usize = 50;
 
 /// The most likely delimiter of `text` (comma when nothing is delimited).
-pub(crate) fn guess_delimiter(text: &str) -> u8 {
+pub fn guess_delimiter(text: &str) -> u8 {
     let lines: Vec<&str> = records(text)
         .into_iter()
         .filter(|l| !l.trim().is_empty())

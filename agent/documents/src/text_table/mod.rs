@@ -12,6 +12,8 @@ pub(crate) mod decode;
 pub(crate) mod delimiter;
 pub(crate) mod markup;
 
+pub use delimiter::guess_delimiter;
+
 use crate::{DigitiseError, Kind};
 use docket_core::{CellValue, ErrorCode, Sheet};
 
@@ -149,7 +151,7 @@ fn workbook_extension(name: &str) -> Option<String> {
 /// and JD exports), the `="00123"` formula wrapper and the leading apostrophe (`'0001234`, and
 /// BMO's `'5191230192200110'` with a closing one too). The result is always text: such a cell
 /// is an identifier or a date the export wanted kept as written, never a number to compute.
-pub(crate) fn clean_cell(field: &str) -> CellValue {
+pub fn clean_cell(field: &str) -> CellValue {
     let mut s = field.trim();
     let unwrapped;
     if let Some(inner) = s.strip_prefix("=\"").and_then(|r| r.strip_suffix('"')) {

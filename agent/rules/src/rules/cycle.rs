@@ -2,12 +2,13 @@
 //! earlier transfers, in time order and within the window, for a path that started at that same
 //! account. The search is bounded by hop count and an expansion budget, never by wall time.
 
+use super::HashMap;
 use super::{Detector, Leg, alert};
 use crate::model::{Alert, RuleId};
 use crate::params::Cycle;
 use rust_decimal::Decimal;
 use serde_json::json;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 struct Edge {
@@ -76,7 +77,7 @@ impl CycleRule {
     pub fn new(p: Cycle) -> Self {
         CycleRule {
             p,
-            incoming: HashMap::new(),
+            incoming: HashMap::default(),
         }
     }
 }

@@ -1,12 +1,13 @@
 //! fan_in and fan_out: many distinct parties on one side of an account, few on the other, within
 //! a window. State per account is the window's legs only.
 
+use super::HashMap;
 use super::{Detector, Leg, alert, excess_score};
 use crate::model::{Alert, Channel, RuleId};
 use crate::params::Fan;
 use rust_decimal::Decimal;
 use serde_json::json;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 struct Flow {
@@ -31,7 +32,7 @@ pub(crate) struct FanRule {
 
 /// The `k` parties with most money, their total and their flows.
 fn top_parties<'a>(flows: impl Iterator<Item = &'a Flow>, k: usize) -> (Decimal, Vec<Rc<str>>) {
-    let mut by: HashMap<Rc<str>, Decimal> = HashMap::new();
+    let mut by: HashMap<Rc<str>, Decimal> = HashMap::default();
     for f in flows {
         *by.entry(f.party.clone()).or_default() += f.amount;
     }
@@ -49,7 +50,7 @@ impl FanRule {
         FanRule {
             p,
             inward,
-            state: HashMap::new(),
+            state: HashMap::default(),
         }
     }
 

@@ -1,13 +1,14 @@
 //! Per-account flow rules: large_value, structuring, pass_through, round_amount, dormant,
 //! high_risk_country. State per account is bounded by each rule's window.
 
+use super::HashMap;
 use super::{Detector, Leg, alert, excess_score};
 use crate::model::{Alert, Channel, CustomerKind, RuleId};
 use crate::params::{Dormant, HighRiskCountry, LargeValue, PassThrough, RoundAmount, Structuring};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde_json::json;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
 /// PBOC category of a leg.
@@ -25,6 +26,8 @@ fn category(leg: &Leg) -> &'static str {
 #[allow(clippy::type_complexity)]
 struct Day {
     date: Option<NaiveDate>,
+    /// Epoch seconds of the account's last leg.
+    last: i64,
     /// (direction, category, currency) -> (sum, txn ids)
     buckets: BTreeMap<(&'static str, &'static str, Rc<str>), (Decimal, Vec<String>)>,
 }
@@ -38,7 +41,7 @@ impl LargeValueRule {
     pub fn new(p: LargeValue) -> Self {
         LargeValueRule {
             p,
-            days: HashMap::new(),
+            days: HashMap::default(),
         }
     }
 
@@ -95,12 +98,26 @@ impl Detector for LargeValueRule {
             .or_default();
         b.0 += leg.amount.abs();
         b.1.push(leg.id.to_string());
+        day.last = leg.ts;
     }
 
     fn finish(&mut self, out: &mut Vec<Alert>) {
         for (account, day) in self.days.iter_mut() {
             Self::flush(&self.p, account, day, out);
         }
+    }
+
+    fn evict(&mut self, now: i64, out: &mut Vec<Alert>) {
+        // Two days idle: whatever the zone, the account's next leg falls on a later local day,
+        // which would flush this day exactly as here.
+        let p = &self.p;
+        self.days.retain(|account, day| {
+            if day.last >= now - 2 * 86_400 {
+                return true;
+            }
+            Self::flush(p, account, day, out);
+            false
+        });
     }
 }
 
@@ -184,7 +201,7 @@ impl StructuringRule {
     pub fn new(p: Structuring) -> Self {
         StructuringRule {
             p,
-            bursts: HashMap::new(),
+            bursts: HashMap::default(),
         }
     }
 
@@ -264,7 +281,7 @@ impl RoundAmountRule {
     pub fn new(p: RoundAmount) -> Self {
         RoundAmountRule {
             p,
-            bursts: HashMap::new(),
+            bursts: HashMap::default(),
         }
     }
 
@@ -348,7 +365,7 @@ impl PassThroughRule {
     pub fn new(p: PassThrough) -> Self {
         PassThroughRule {
             p,
-            state: HashMap::new(),
+            state: HashMap::default(),
         }
     }
 }
@@ -446,7 +463,7 @@ impl DormantRule {
     pub fn new(p: Dormant) -> Self {
         DormantRule {
             p,
-            last: HashMap::new(),
+            last: HashMap::default(),
         }
     }
 }

@@ -2,17 +2,20 @@
 //! counterparties, repeated within a span of days. State per account: one day and the window.
 
 use super::{Detector, Leg, alert};
+use super::{HashMap, HashSet};
 use crate::model::{Alert, RuleId};
 use crate::params::LateNight;
 use chrono::{NaiveDate, Timelike};
 use rust_decimal::Decimal;
 use serde_json::json;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 #[derive(Default)]
 struct State {
     date: Option<NaiveDate>,
+    /// Epoch seconds of the account's last leg.
+    last: i64,
     total: usize,
     night: Vec<String>,
     cps: HashSet<Rc<str>>,
@@ -29,7 +32,7 @@ impl LateNightRule {
     pub fn new(p: LateNight) -> Self {
         LateNightRule {
             p,
-            state: HashMap::new(),
+            state: HashMap::default(),
         }
     }
 
@@ -98,6 +101,7 @@ impl Detector for LateNightRule {
             st.date = Some(date);
         }
         st.total += 1;
+        st.last = leg.ts;
         let m = leg.local.hour() * 60 + leg.local.minute();
         if m >= self.p.night_start_min && m < self.p.night_end_min {
             st.night.push(leg.id.to_string());
@@ -113,5 +117,22 @@ impl Detector for LateNightRule {
                 Self::emit(&self.p, account, ep, out);
             }
         }
+    }
+    fn evict(&mut self, now: i64, out: &mut Vec<Alert>) {
+        // Idle longer than the days window (plus two days for any zone): its open day closes as
+        // the next leg would close it, no later day can extend its episode, and every day it
+        // remembers is too old to count, so a fresh state screens the next leg identically.
+        let p = &self.p;
+        let idle = p.days_window_secs + 2 * 86_400;
+        self.state.retain(|account, st| {
+            if st.last >= now - idle {
+                return true;
+            }
+            Self::close_day(p, account, st, out);
+            if let Some(ep) = st.episode.take() {
+                Self::emit(p, account, ep, out);
+            }
+            false
+        });
     }
 }

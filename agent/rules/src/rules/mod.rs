@@ -1,6 +1,7 @@
 //! The rule detectors: each keeps bounded, time-windowed state per account and turns legs into
 //! alerts. Detectors only see legs in time order; they never look ahead or do I/O.
 
+pub(crate) mod collection;
 pub(crate) mod cycle;
 pub(crate) mod fan;
 pub(crate) mod flow;
@@ -10,7 +11,66 @@ pub(crate) mod velocity;
 use crate::model::{Alert, Channel, CustomerKind, RuleId};
 use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
+
+/// A fast, deterministic hasher for the per-account maps (FxHash, as in rustc): the maps hold an
+/// entry per active account, and SipHash's cost dominated the lookups. Account ids come from the
+/// bank's own files, not from an adversary probing collisions.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher(u64);
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        // The multiply leaves its entropy in the high bits; the table indexes by the low ones
+        // (rustc-hash 2 does the same rotation).
+        self.0.rotate_left(26)
+    }
+}
+
+/// `HashMap` with [`FxHasher`].
+pub(crate) type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FxHasher>>;
+/// `HashSet` with [`FxHasher`].
+pub(crate) type HashSet<K> = std::collections::HashSet<K, BuildHasherDefault<FxHasher>>;
 
 /// One side of a transaction as seen from `account`.
 pub(crate) struct Leg {
@@ -55,7 +115,7 @@ pub(crate) fn alert(
 ) -> Alert {
     let first = txns.first().cloned().unwrap_or_default();
     accounts.retain(|a| a != subject);
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = HashSet::default();
     accounts.retain(|a| seen.insert(a.clone()));
     accounts.insert(0, subject.to_owned());
     Alert {

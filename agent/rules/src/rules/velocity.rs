@@ -2,13 +2,14 @@
 //! volumes over the baseline before it. State per (account, currency) is one total per active
 //! day of the baseline and the window's legs; it never keeps more than window + baseline.
 
+use super::HashMap;
 use super::{Detector, Leg, alert, excess_score};
 use crate::model::{Alert, RuleId};
 use crate::params::Velocity;
 use chrono::Datelike;
 use rust_decimal::Decimal;
 use serde_json::json;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 #[derive(Default)]
@@ -35,7 +36,7 @@ impl VelocityRule {
     pub fn new(p: Velocity) -> Self {
         VelocityRule {
             p,
-            state: HashMap::new(),
+            state: HashMap::default(),
         }
     }
 
