@@ -122,7 +122,7 @@ CREATE TABLE IF NOT EXISTS cases (
     id          TEXT PRIMARY KEY,            -- C-<subject>
     subject     TEXT NOT NULL,
     alerts      TEXT NOT NULL,               -- JSON list of alert ids
-    status      TEXT NOT NULL,               -- open (review and STR states come with issue 4's rest)
+    status      TEXT NOT NULL,               -- open
     updated_at  TEXT NOT NULL
 );
 

@@ -1,4 +1,4 @@
-//! Records UI workflows from global input capture (`docket record`, issue 7).
+//! Records UI workflows from global input capture (`docket record`).
 //!
 //! The designer works the application as usual; the recorder listens to every key and button on
 //! the X display through the RECORD extension ([`capture`]), takes a screenshot at every press and

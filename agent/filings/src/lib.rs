@@ -1,4 +1,4 @@
-//! Suspicious-transaction report writers (issue 4): goAML 5.0.2 XML and PBOC/CAMLMAC XML from a
+//! Suspicious-transaction report writers: goAML 5.0.2 XML and PBOC/CAMLMAC XML from a
 //! report draft, with a structural validator of the project's own. Pure: no I/O.
 //!
 //! Flow: build a [`StrDraft`], call [`goaml::write`] or [`camlmac::write`]. Each writer first runs

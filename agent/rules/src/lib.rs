@@ -1,4 +1,4 @@
-//! Docket's AML screening rule engine (issue 4): streaming, windowed per-account rules over
+//! Docket's AML screening rule engine: streaming, windowed per-account rules over
 //! normalised transactions, YAML rule packs, alerts and cases. Pure: no I/O, no clock, no
 //! randomness — the same input and pack always give the same alerts with the same ids.
 

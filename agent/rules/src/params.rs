@@ -2,7 +2,7 @@
 //!
 //! The defaults here equal `packs/default.yaml` (a test holds them together). Regulatory figures
 //! are from the PBOC large-value reporting rules as summarised in `shared/fixtures/SOURCES.md`;
-//! the rest are the thresholds issue 4 states, marked as such.
+//! the rest are the thresholds the screening requirements state, marked as such.
 
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -48,13 +48,13 @@ impl Default for LargeValue {
 /// `structuring`: cash split just under the cash reporting threshold.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Structuring {
-    /// Window the pieces fall in (issue 4: 3 days).
+    /// Window the pieces fall in (default: 3 days).
     pub window_secs: i64,
-    /// Fewest pieces (issue 4: 3).
+    /// Fewest pieces (default: 3).
     pub min_count: usize,
-    /// Each piece at least this share of the threshold (issue 4: 80%).
+    /// Each piece at least this share of the threshold (default: 80%).
     pub min_share: Decimal,
-    /// Each piece at most this share of the threshold (issue 4: 99%).
+    /// Each piece at most this share of the threshold (default: 99%).
     pub max_share: Decimal,
     /// The cash threshold split around (PBOC cash trigger: CNY 50,000 / USD 10,000).
     pub threshold: Amounts,
@@ -75,11 +75,11 @@ impl Default for Structuring {
 /// `pass_through` (快进快出): an inflow mostly leaves again quickly.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PassThrough {
-    /// How soon it must leave (issue 4: 48 h).
+    /// How soon it must leave (default: 48 h).
     pub window_secs: i64,
-    /// Share of the inflow that leaves (issue 4: 90%).
+    /// Share of the inflow that leaves (default: 90%).
     pub min_out_share: Decimal,
-    /// Balance left afterwards, as a share of the inflow (issue 4: 5%).
+    /// Balance left afterwards, as a share of the inflow (default: 5%).
     pub max_remaining_share: Decimal,
     /// Smallest inflow considered (engineering choice: the PBOC cash trigger, so salaries and
     /// household spending do not qualify).
@@ -102,11 +102,11 @@ impl Default for PassThrough {
 pub struct Fan {
     /// Window both halves fall in (engineering choice: 7 days).
     pub window_secs: i64,
-    /// Distinct parties on the many side (issue 4: 10).
+    /// Distinct parties on the many side (default: 10).
     pub min_many: usize,
-    /// Most parties on the few side (issue 4: 2).
+    /// Most parties on the few side (default: 2).
     pub max_few: usize,
-    /// Share of the money the few side carries (issue 4: 80%); `0%` drops the few-side half.
+    /// Share of the money the few side carries (default: 80%); `0%` drops the few-side half.
     pub min_share: Decimal,
 }
 
@@ -124,19 +124,19 @@ impl Default for Fan {
 /// `late_night`: night-time activity on several days.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LateNight {
-    /// Night starts (minutes after midnight; issue 4: 00:00).
+    /// Night starts (minutes after midnight; default: 00:00).
     pub night_start_min: u32,
-    /// Night ends (issue 4: 06:00).
+    /// Night ends (default: 06:00).
     pub night_end_min: u32,
-    /// Night transactions in a day (issue 4: 10).
+    /// Night transactions in a day (default: 10).
     pub min_night_txns: usize,
-    /// Night share of the day's count (issue 4: 50%).
+    /// Night share of the day's count (default: 50%).
     pub min_night_share: Decimal,
-    /// Distinct night counterparties in a day (issue 4: 10).
+    /// Distinct night counterparties in a day (default: 10).
     pub min_counterparties: usize,
-    /// Qualifying days (issue 4: 3) …
+    /// Qualifying days (default: 3) …
     pub min_days: usize,
-    /// … within this many days (issue 4: 10).
+    /// … within this many days (default: 10).
     pub days_window_secs: i64,
 }
 
@@ -184,9 +184,9 @@ impl Default for Collection {
 /// `cycle`: funds returning to their origin.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cycle {
-    /// Whole cycle within (issue 4: 30 days).
+    /// Whole cycle within (default: 30 days).
     pub window_secs: i64,
-    /// Most hops (issue 4: 5).
+    /// Most hops (default: 5).
     pub max_hops: usize,
     /// Fewest hops (engineering choice: 3, so a refund or a repaid loan, A→B→A, is not a cycle).
     pub min_hops: usize,
@@ -271,12 +271,12 @@ impl Default for HighRiskCountry {
 /// `velocity`: a week's volume far above the account's usual weekly volume.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Velocity {
-    /// The recent window whose volume is tested (issue 4: 7 days).
+    /// The recent window whose volume is tested (default: 7 days).
     pub window_secs: i64,
-    /// The history the usual weekly volume is the median of (issue 4: 90 days, i.e. the 12 whole
+    /// The history the usual weekly volume is the median of (default: 90 days, i.e. the 12 whole
     /// weeks before the recent window).
     pub baseline_secs: i64,
-    /// Recent volume at least this many times the median weekly volume (issue 4: 5×).
+    /// Recent volume at least this many times the median weekly volume (default: 5×).
     pub factor: Decimal,
     /// Recent volume at least this much, so small accounts' noise does not alert (engineering
     /// choice: the PBOC cash trigger, CNY 50,000 / USD 10,000). A currency not listed is not screened.

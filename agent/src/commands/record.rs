@@ -1,5 +1,5 @@
 //! `docket record OUT.yaml`: records a UI workflow while the designer works the application
-//! (issue 7). Global mouse and keyboard capture through the X RECORD extension on `--display`,
+//!. Global mouse and keyboard capture through the X RECORD extension on `--display`,
 //! `$DISPLAY`, or with `--headless` an Xvfb that Docket starts, owns and names on stdout (connect a
 //! VNC viewer or xdotool to it); `--app` starts the application there. A screenshot at every press
 //! gives each click its anchor crop, OCR text and label (Tesseract, unless `--no-ocr`). Stops on

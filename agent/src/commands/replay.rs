@@ -1,5 +1,5 @@
 //! `docket replay SCRIPT.yaml`: replays a recorded UI script against a desktop application
-//! (issue 7). Records (`--records`, JSON array or JSON Lines) become `{{record.FIELD}}`: a script
+//!. Records (`--records`, JSON array or JSON Lines) become `{{record.FIELD}}`: a script
 //! with `for_each` runs once and loops over them; a script without one runs once per record.
 //! Secrets the script types (`type: {secret: NAME}`) come from the secret store (or
 //! `DOCKET_SECRET_NAME`), text signals and `read_text`/`assert_text` use Tesseract. The desktop

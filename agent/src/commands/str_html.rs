@@ -1,4 +1,4 @@
-//! The HTML case report of `docket report str --format html` (issue 4): a standalone page for
+//! The HTML case report of `docket report str --format html`: a standalone page for
 //! people reviewing a case — summary, narrative sentences linked to the rows they state, alerts,
 //! a per-day timeline of the transactions, an inline SVG chart of money in and out per day, and an
 //! inline SVG graph of the subject and its counterparties.

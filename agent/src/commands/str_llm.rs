@@ -1,4 +1,4 @@
-//! The STR narrative drafted by the LLM step, with a fact checker (issue 4). The model gets the
+//! The STR narrative drafted by the LLM step, with a fact checker. The model gets the
 //! case's facts (redacted: account numbers, ID numbers and phones become placeholders) and writes
 //! sentences; every amount, date and account-like name in a sentence must be one of the case's
 //! facts, or the sentence is removed and reported. Without a usable answer (no endpoint, timeout,

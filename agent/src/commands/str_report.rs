@@ -1,4 +1,4 @@
-//! `docket report str CASE_ID --format goaml|camlmac|html --output FILE` (issue 4): drafts a
+//! `docket report str CASE_ID --format goaml|camlmac|html --output FILE`: drafts a
 //! suspicious-transaction report for a case raised by `docket screen`, from the case, its alerts
 //! and the transactions behind them as stored in the run store, and records the report in the
 //! ledger.

@@ -1,4 +1,4 @@
-//! Report states for STR drafts (issue 4): `docket report approve|file|close-alert|list`. A draft
+//! Report states for STR drafts: `docket report approve|file|close-alert|list`. A draft
 //! written by `docket report str` is recorded with its preparer and file hash; it can be approved
 //! once by a different person (four eyes) while the file is unchanged, then filed once. An alert
 //! that does not deserve a report is closed with a mandatory reason, because PBOC requires the

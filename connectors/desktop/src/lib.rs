@@ -1,4 +1,4 @@
-//! Desktop automation for legacy applications (issue 7).
+//! Desktop automation for legacy applications.
 //!
 //! - [`Desktop`]: the platform-neutral surface (screen size, capture, mouse, keyboard) with no X11
 //!   types in it, so that a Windows backend can follow on the same terms.

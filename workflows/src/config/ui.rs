@@ -1,5 +1,5 @@
 //! The `ui` write target: records are typed into a desktop application by replaying a UI
-//! script once per record (issue 7). Shape only: the script file is read by the agent.
+//! script once per record. Shape only: the script file is read by the agent.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
