@@ -8,19 +8,10 @@
 //! and a table read this way is marked inferred, so that without arithmetic to confirm it the
 //! document goes to review.
 
-use crate::layout::Area;
+use crate::layout::{Area, piece};
 use crate::parse;
 use crate::table::{Piece, RowIn};
 use docket_core::{Document, Word};
-
-fn piece(w: &Word, page: u32) -> Piece {
-    Piece {
-        text: w.text.clone(),
-        page,
-        bbox: w.bbox,
-        confidence: w.confidence,
-    }
-}
 
 /// How many leading words of `words` make a date (1 to 3), if any.
 fn leading_date(words: &[Word]) -> Option<usize> {

@@ -32,7 +32,8 @@ struct Header {
     ranges: Vec<(f32, f32)>,
 }
 
-fn piece(w: &Word, page: u32) -> Piece {
+/// A page word as a table piece.
+pub(crate) fn piece(w: &Word, page: u32) -> Piece {
     Piece {
         text: w.text.clone(),
         page,
