@@ -14,7 +14,7 @@
 //! a warning on the sheet. An entry that batches several transactions stays one record with the
 //! entry's amount, so the statement still adds up.
 
-use super::{At, EXPORT_AGAIN, Entry, LineIndex, Statement, collapse, corrupt, decode};
+use super::{At, EXPORT_AGAIN, Entry, LineIndex, Statement, Tree, collapse, corrupt, decode};
 use crate::DigitiseError;
 use chrono::NaiveDate;
 use quick_xml::Reader;
@@ -31,18 +31,19 @@ struct El {
     line: usize,
 }
 
-impl El {
-    fn child(&self, name: &str) -> Option<&El> {
-        self.children.iter().find(|c| c.name == name)
+impl Tree for El {
+    fn name(&self) -> &str {
+        &self.name
     }
 
+    fn children(&self) -> &[El] {
+        &self.children
+    }
+}
+
+impl El {
     fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a El> + 'a {
         self.children.iter().filter(move |c| c.name == name)
-    }
-
-    /// The first element at `path` (`"Acct/Id/IBAN"`).
-    fn at(&self, path: &str) -> Option<&El> {
-        path.split('/').try_fold(self, |e, p| e.child(p))
     }
 
     /// Trimmed, non-empty text at `path`.
@@ -57,17 +58,6 @@ impl El {
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
-    }
-
-    /// All descendants named `name`, not looking inside them.
-    fn find_all<'a>(&'a self, name: &str, out: &mut Vec<&'a El>) {
-        for c in &self.children {
-            if c.name == name {
-                out.push(c);
-            } else {
-                c.find_all(name, out);
-            }
-        }
     }
 }
 

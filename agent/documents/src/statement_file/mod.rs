@@ -36,6 +36,36 @@ use rust_decimal::Decimal;
 use std::borrow::Cow;
 use std::str::FromStr;
 
+/// The element tree both markup readers (OFX, camt.053) build: lookups by child name, by path
+/// and by descendant name, written once.
+pub(crate) trait Tree: Sized {
+    /// The element's (tag) name.
+    fn name(&self) -> &str;
+    /// Its children in document order.
+    fn children(&self) -> &[Self];
+
+    /// The first child named `name`.
+    fn child(&self, name: &str) -> Option<&Self> {
+        self.children().iter().find(|c| c.name() == name)
+    }
+
+    /// The first descendant at `path` (`"Acct/Id/IBAN"`, `"BANKACCTFROM/ACCTID"`).
+    fn at(&self, path: &str) -> Option<&Self> {
+        path.split('/').try_fold(self, |e, p| e.child(p))
+    }
+
+    /// All descendants named `name` (depth first, document order), not looking inside them.
+    fn find_all<'a>(&'a self, name: &str, out: &mut Vec<&'a Self>) {
+        for c in self.children() {
+            if c.name() == name {
+                out.push(c);
+            } else {
+                c.find_all(name, out);
+            }
+        }
+    }
+}
+
 /// A value and the 1-based line of the file it was read from.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct At<T> {

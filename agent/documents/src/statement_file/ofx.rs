@@ -9,7 +9,7 @@
 //! dated by `DTPOSTED` with the signed `TRNAMT`, `NAME` (and `MEMO` when it adds to the name) as
 //! its description, `PAYEE/NAME` its counterparty and `FITID` its reference.
 
-use super::{At, EXPORT_AGAIN, Entry, LineIndex, Statement, collapse, corrupt, decode};
+use super::{At, EXPORT_AGAIN, Entry, LineIndex, Statement, Tree, collapse, corrupt, decode};
 use crate::DigitiseError;
 use chrono::NaiveDate;
 
@@ -24,32 +24,22 @@ struct Node {
     line: usize,
 }
 
+impl Tree for Node {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn children(&self) -> &[Node] {
+        &self.children
+    }
+}
+
 impl Node {
-    fn child(&self, name: &str) -> Option<&Node> {
-        self.children.iter().find(|c| c.name == name)
-    }
-
-    /// The first descendant at `path` (`"BANKACCTFROM/ACCTID"`).
-    fn at(&self, path: &str) -> Option<&Node> {
-        path.split('/').try_fold(self, |n, p| n.child(p))
-    }
-
     /// Trimmed, non-empty text of the leaf at `path`.
     fn text_at(&self, path: &str) -> Option<At<String>> {
         let n = self.at(path)?;
         let t = n.text.as_deref()?.trim();
         (!t.is_empty()).then(|| At::new(t.to_string(), n.line))
-    }
-
-    /// All descendants named `name` (depth first, document order), not looking inside them.
-    fn find_all<'a>(&'a self, name: &str, out: &mut Vec<&'a Node>) {
-        for c in &self.children {
-            if c.name == name {
-                out.push(c);
-            } else {
-                c.find_all(name, out);
-            }
-        }
     }
 }
 
