@@ -535,7 +535,17 @@ pub fn screen_inputs(req: &Request) -> Result<Outcome> {
             transfer_table(path, req.maps, req.zone)?
         });
     }
-    let screening = screen_txns(&mut txns, req.pack)?;
+    screen_in_memory(txns, req.pack, inputs, sources)
+}
+
+/// Screens transactions held in memory and keeps the ones behind an alert.
+fn screen_in_memory(
+    mut txns: Vec<Txn>,
+    pack: &RulePack,
+    inputs: Vec<(String, String)>,
+    sources: crate::sources::Sources,
+) -> Result<Outcome> {
+    let screening = screen_txns(&mut txns, pack)?;
     let ids = alerted_ids(&screening);
     let alerted = txns
         .iter()
@@ -679,18 +689,5 @@ fn sort_in_memory(
             txns.push(txn);
         }
     }
-    let screening = screen_txns(&mut txns, req.pack)?;
-    let ids = alerted_ids(&screening);
-    let alerted = txns
-        .iter()
-        .filter(|t| ids.contains(t.id.as_str()))
-        .cloned()
-        .collect();
-    Ok(Outcome {
-        count: txns.len(),
-        screening,
-        alerted,
-        inputs,
-        sources: crate::sources::Sources::new(),
-    })
+    screen_in_memory(txns, req.pack, inputs, crate::sources::Sources::new())
 }
