@@ -210,9 +210,9 @@ pub struct Context<'a> {
     /// The last day the statement covers, which dates rows printed without a year; `None` when
     /// the document gives no year anywhere (such rows are then not read).
     pub year_anchor: Option<chrono::NaiveDate>,
-    /// The side of an unmarked amount in a column where only one side carries a marker
-    /// (`885.25 CR` beside plain `172.08`: the plain ones are debits). Set by [`build`] from
-    /// the column itself; callers pass `None`.
+    /// The side of an unmarked amount when only one side carries a marker anywhere in the
+    /// document (`885.25 CR` beside plain `172.08`: the plain ones are debits); see
+    /// [`marker_counts`] and [`unmarked_side`].
     pub unmarked: Option<bool>,
 }
 
@@ -301,18 +301,6 @@ pub fn build(roles: &[Role], rows: &[RowIn], ctx: &Context<'_>) -> Built {
     };
     let date_c = col(roles, Role::Date);
     let booking_c = col(roles, Role::BookingDate);
-    let local = Context {
-        order: ctx.order,
-        currency: ctx.currency.clone(),
-        extractor: ctx.extractor,
-        records_before: ctx.records_before,
-        year_anchor: ctx.year_anchor,
-        unmarked: ctx.unmarked.or_else(|| {
-            let (cr, dr) = marker_counts(roles, rows);
-            unmarked_side(cr, dr)
-        }),
-    };
-    let ctx = &local;
     let merged;
     let rows = match date_c {
         Some(c) => {
